@@ -1,0 +1,1 @@
+// TidegateCLI: see Package.swift for the layer map.

@@ -1,0 +1,1 @@
+// TidegateConfig: see Package.swift for the layer map.

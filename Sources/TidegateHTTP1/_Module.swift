@@ -1,0 +1,1 @@
+// TidegateHTTP1: see Package.swift for the layer map.

@@ -1,0 +1,1 @@
+// TidegateHTTP2: see Package.swift for the layer map.

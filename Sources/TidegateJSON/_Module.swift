@@ -1,0 +1,1 @@
+// TidegateJSON: see Package.swift for the layer map.

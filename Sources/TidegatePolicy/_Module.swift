@@ -1,0 +1,1 @@
+// TidegatePolicy: see Package.swift for the layer map.

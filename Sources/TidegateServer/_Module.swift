@@ -1,0 +1,1 @@
+// TidegateServer: see Package.swift for the layer map.

@@ -1,0 +1,1 @@
+// TidegateTransport: see Package.swift for the layer map.

@@ -1,0 +1,3 @@
+import TidegateCLI
+
+TidegateCommand.main()
