@@ -1,0 +1,141 @@
+/// A JSON document as a tree. Objects keep their members in source order so that a manifest
+/// printed back after a fix reads like the one the user wrote.
+public enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(JSONNumber)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+
+    public subscript(index: Int) -> JSONValue? {
+        if case .array(let a) = self, a.indices.contains(index) { return a[index] }
+        return nil
+    }
+
+    public var objectValue: JSONObject? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    /// The value as a whole number, if it is one (`1000`, `1e3` and `1000.0` all qualify).
+    public var integerValue: Int64? {
+        if case .number(let n) = self { return n.integerValue }
+        return nil
+    }
+
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    /// The JSON type name, for error messages ("expected a string, found an object").
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
+
+/// A number kept as its source text, so that a value the policy never reads is written back
+/// exactly as it came (no `1e3` turning into `1000.0`).
+public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
+    public let text: String
+
+    public init(text: String) { self.text = text }
+    public init(_ value: Int64) { self.text = String(value) }
+    public init(_ value: Int) { self.text = String(value) }
+
+    public var integerValue: Int64? {
+        if let i = Int64(text) { return i }
+        if let d = Double(text), d.rounded() == d, abs(d) < 9.2e18 { return Int64(d) }
+        return nil
+    }
+
+    public var doubleValue: Double? { Double(text) }
+    public var description: String { text }
+
+    public static func == (a: JSONNumber, b: JSONNumber) -> Bool {
+        if a.text == b.text { return true }
+        guard let x = a.doubleValue, let y = b.doubleValue else { return false }
+        return x == y
+    }
+}
+
+/// An ordered JSON object. Lookups are linear: Kubernetes objects have a handful of keys per
+/// level, where a scan beats hashing every key while parsing.
+public struct JSONObject: Sendable, Equatable, Sequence {
+    public var members: [(key: String, value: JSONValue)]
+
+    public init() { members = [] }
+    public init(_ members: [(key: String, value: JSONValue)]) { self.members = members }
+
+    public subscript(key: String) -> JSONValue? {
+        get {
+            for m in members where m.key == key { return m.value }
+            return nil
+        }
+        set {
+            if let i = members.firstIndex(where: { $0.key == key }) {
+                if let v = newValue { members[i].value = v } else { members.remove(at: i) }
+            } else if let v = newValue {
+                members.append((key, v))
+            }
+        }
+    }
+
+    public var keys: [String] { members.map(\.key) }
+    public var count: Int { members.count }
+    public var isEmpty: Bool { members.isEmpty }
+
+    public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> {
+        members.makeIterator()
+    }
+
+    /// Member order does not matter for equality (RFC 8259: an object is an unordered set).
+    public static func == (a: JSONObject, b: JSONObject) -> Bool {
+        guard a.members.count == b.members.count else { return false }
+        for m in a.members {
+            guard let other = b[m.key], other == m.value else { return false }
+        }
+        return true
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int) { self = .number(JSONNumber(value)) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(JSONObject(elements.map { (key: $0.0, value: $0.1) }))
+    }
+    public init(nilLiteral: ()) { self = .null }
+}

@@ -1,1 +1,0 @@
-// TidegateJSON: see Package.swift for the layer map.

@@ -1,0 +1,12 @@
+/// Every check, in the order findings are reported. One file per check under Checks/.
+public enum Checks {
+    public static let all: [CheckRegistration] = imageChecks + securityContextChecks
+
+    /// Image trust checks (Checks/Image*.swift).
+    static let imageChecks: [CheckRegistration] = []
+
+    /// Least-privilege checks (Checks/SecurityContext*.swift).
+    static let securityContextChecks: [CheckRegistration] = [
+        PrivilegedCheck.registration,
+    ]
+}

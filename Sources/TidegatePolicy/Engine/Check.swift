@@ -1,0 +1,59 @@
+import TidegateJSON
+
+/// A Kubernetes minor version (`v1.31`) or `latest`, for checks that change across releases.
+public struct KubeVersion: Sendable, Comparable, Hashable, CustomStringConvertible {
+    public let minor: Int
+
+    public init(minor: Int) { self.minor = minor }
+
+    public static let v1_0 = KubeVersion(minor: 0)
+    /// Newer than every release a check names.
+    public static let latest = KubeVersion(minor: Int.max)
+
+    /// Parses `v1.N`, `1.N` or `latest`.
+    public init?(_ text: String) {
+        if text == "latest" { self = .latest; return }
+        let body = text.hasPrefix("v") ? text.dropFirst() : Substring(text)
+        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0] == "1", let m = Int(parts[1]), m >= 0, String(m) == parts[1] else { return nil }
+        self.minor = m
+    }
+
+    public var description: String { self == .latest ? "latest" : "v1.\(minor)" }
+    public static func < (a: KubeVersion, b: KubeVersion) -> Bool { a.minor < b.minor }
+}
+
+/// Everything a check function may read: the pod and the policy. Pure data, no I/O.
+public struct CheckContext: Sendable {
+    public let pod: PodUnderReview
+    public let policy: Policy
+    public let scope: ContainerScope
+}
+
+/// A registered check: its stable id, how the policy sets its action, and one pure function
+/// per version in which its rule changed.
+public struct CheckRegistration: Sendable {
+    public typealias Evaluate = @Sendable (CheckContext) -> [Violation]
+
+    public let id: String
+    /// The action the policy gives this rule (`.off` skips it).
+    public let action: @Sendable (Policy) -> RuleAction
+    /// (first version it applies to, implementation), oldest first.
+    public let versions: [(since: KubeVersion, evaluate: Evaluate)]
+
+    public init(id: String, action: @escaping @Sendable (Policy) -> RuleAction, versions: [(since: KubeVersion, evaluate: Evaluate)]) {
+        self.id = id
+        self.action = action
+        self.versions = versions
+    }
+
+    /// A check whose rule has one version.
+    public init(id: String, action: @escaping @Sendable (Policy) -> RuleAction, evaluate: @escaping Evaluate) {
+        self.init(id: id, action: action, versions: [(.v1_0, evaluate)])
+    }
+
+    /// The implementation in force at `version`, if the check exists there.
+    public func implementation(at version: KubeVersion) -> Evaluate? {
+        versions.last { $0.since <= version }?.evaluate
+    }
+}

@@ -1,0 +1,56 @@
+import TidegateJSON
+
+/// Builds RFC 6902 operations that apply cleanly to a given document: missing parents are
+/// created, existing values the fix does not concern are kept.
+public enum FixBuilder {
+    /// Operations that make `value` sit at `path`. The first missing (or null, or non-object)
+    /// step becomes one `add`/`replace` carrying the nested remainder, so the patch never
+    /// addresses a parent that does not exist.
+    public static func set(_ value: JSONValue, at path: JSONPointer, in document: JSONValue) -> [PatchOperation] {
+        var node = document
+        var prefix = JSONPointer.root
+        for (i, token) in path.tokens.enumerated() {
+            let isLast = i == path.tokens.count - 1
+            guard case .object(let o) = node else {
+                // An existing non-object parent (null, a string) is replaced wholesale.
+                return [.replace(prefix, nest(value, under: Array(path.tokens[i...])))]
+            }
+            let here = prefix / token
+            guard let child = o[token] else {
+                return [.add(here, nest(value, under: Array(path.tokens[(i + 1)...])))]
+            }
+            if isLast {
+                return child == value ? [] : [.replace(here, value)]
+            }
+            if case .object = child {
+                node = child
+                prefix = here
+                continue
+            }
+            return [.replace(here, nest(value, under: Array(path.tokens[(i + 1)...])))]
+        }
+        return [.replace(path, value)]
+    }
+
+    /// Operations that make the string array at `path` contain `element` (appending, or
+    /// creating the array and its parents).
+    public static func appendUnique(_ element: JSONValue, toArrayAt path: JSONPointer, in document: JSONValue) -> [PatchOperation] {
+        switch document.value(at: path) {
+        case .array(let a):
+            return a.contains(element) ? [] : [.add(path / "-", element)]
+        default:
+            return set([element], at: path, in: document)
+        }
+    }
+
+    /// Operations that remove `path` if it exists.
+    public static func remove(_ path: JSONPointer, in document: JSONValue) -> [PatchOperation] {
+        document.value(at: path) == nil ? [] : [.remove(path)]
+    }
+
+    private static func nest(_ value: JSONValue, under tokens: [String]) -> JSONValue {
+        var v = value
+        for t in tokens.reversed() { v = .object(JSONObject([(key: t, value: v)])) }
+        return v
+    }
+}

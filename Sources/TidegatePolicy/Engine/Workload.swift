@@ -1,0 +1,114 @@
+import TidegateJSON
+
+/// Kinds that carry a pod spec, and where each keeps it.
+public enum WorkloadKind: String, Sendable, CaseIterable {
+    case pod = "Pod"
+    case deployment = "Deployment"
+    case replicaSet = "ReplicaSet"
+    case statefulSet = "StatefulSet"
+    case daemonSet = "DaemonSet"
+    case job = "Job"
+    case cronJob = "CronJob"
+    case replicationController = "ReplicationController"
+    case podTemplate = "PodTemplate"
+
+    /// JSON Pointer of the pod spec inside an object of this kind.
+    public var podSpecPath: JSONPointer {
+        switch self {
+        case .pod: JSONPointer.root / "spec"
+        case .deployment, .replicaSet, .statefulSet, .daemonSet, .job, .replicationController:
+            JSONPointer.root / "spec" / "template" / "spec"
+        case .cronJob: JSONPointer.root / "spec" / "jobTemplate" / "spec" / "template" / "spec"
+        case .podTemplate: JSONPointer.root / "template" / "spec"
+        }
+    }
+
+    /// JSON Pointer of the pod's metadata (annotations live there).
+    public var podMetadataPath: JSONPointer {
+        podSpecPath.parent!.appending("metadata")
+    }
+}
+
+/// One pod spec found in a submitted object, with everything checks read from it.
+public struct PodUnderReview: Sendable {
+    public let kind: WorkloadKind
+    /// The whole submitted object; fixes are computed against it.
+    public let object: JSONValue
+    public let specPath: JSONPointer
+    public let spec: JSONObject
+    public let metadataPath: JSONPointer
+    public let metadata: JSONObject?
+    /// Every container, in the order containers, initContainers, ephemeralContainers.
+    public let containers: [ContainerView]
+
+    /// Finds the pod spec of `object`. Nil when the kind carries no pod spec (such objects are
+    /// allowed untouched) or the spec is absent.
+    public init?(object: JSONValue) {
+        guard let kindName = object["kind"]?.stringValue, let kind = WorkloadKind(rawValue: kindName) else { return nil }
+        self.init(object: object, kind: kind)
+    }
+
+    public init?(object: JSONValue, kind: WorkloadKind) {
+        let specPath = kind.podSpecPath
+        guard let spec = object.value(at: specPath)?.objectValue else { return nil }
+        self.kind = kind
+        self.object = object
+        self.specPath = specPath
+        self.spec = spec
+        self.metadataPath = kind.podMetadataPath
+        self.metadata = object.value(at: kind.podMetadataPath)?.objectValue
+        var containers: [ContainerView] = []
+        for containerKind in ContainerKind.allCases {
+            guard let list = spec[containerKind.rawValue]?.arrayValue else { continue }
+            for (index, value) in list.enumerated() {
+                guard let body = value.objectValue else { continue }
+                let name = body["name"]?.stringValue ?? "#\(index)"
+                containers.append(ContainerView(
+                    ref: ContainerRef(kind: containerKind, index: index, name: name),
+                    body: body,
+                    path: specPath / containerKind.rawValue / index))
+            }
+        }
+        self.containers = containers
+    }
+
+    /// The pod-level `securityContext`, when it is an object.
+    public var podSecurityContext: JSONObject? { spec["securityContext"]?.objectValue }
+    public var podSecurityContextPath: JSONPointer { specPath / "securityContext" }
+
+    /// `spec.os.name == windows`: Linux-only rules do not apply.
+    public var isWindows: Bool { spec["os"]?["name"]?.stringValue == "windows" }
+}
+
+/// One container as checks see it.
+public struct ContainerView: Sendable {
+    public let ref: ContainerRef
+    public let body: JSONObject
+    /// JSON Pointer of the container object itself.
+    public let path: JSONPointer
+
+    public var securityContext: JSONObject? { body["securityContext"]?.objectValue }
+    public var securityContextPath: JSONPointer { path / "securityContext" }
+}
+
+extension PodUnderReview {
+    /// The shared container visitor: runs `body` on every container in `scope` and gathers
+    /// what it reports.
+    public func visitContainers(_ scope: ContainerScope = .all, _ body: (ContainerView) -> [Violation]) -> [Violation] {
+        var out: [Violation] = []
+        for c in containers where scope.includes(c.ref.kind) {
+            out.append(contentsOf: body(c))
+        }
+        return out
+    }
+}
+
+/// Which containers a review covers: `pods/ephemeralcontainers` updates only the ephemeral ones.
+public enum ContainerScope: Sendable, Equatable {
+    case all
+    case ephemeralOnly
+
+    public func includes(_ kind: ContainerKind) -> Bool {
+        self == .all || kind == .ephemeralContainers
+    }
+}

@@ -1,0 +1,93 @@
+/// What a rule does when it finds something.
+public enum RuleAction: String, Sendable, Equatable, CaseIterable {
+    case deny
+    case warn
+    case off
+}
+
+/// The whole policy: which rules run, how hard they bite, and who is exempt.
+///
+/// The property names are the policy-file keys (`images.mutableTag`, ...): scripts and later
+/// features build on them, so they are extended, never renamed. Defaults are the embedded
+/// default policy.
+public struct Policy: Sendable, Equatable {
+    public enum Mode: String, Sendable, Equatable, CaseIterable {
+        /// Deny-level findings deny the request.
+        case enforce
+        /// Never deny; every finding becomes a warning.
+        case warn
+        /// Allow; findings are recorded in audit annotations.
+        case audit
+    }
+
+    public var mode: Mode = .enforce
+    public var images = ImageRules()
+    public var securityContext = SecurityContextRules()
+    public var exemptions = Exemptions()
+    public var mutation = Mutation()
+
+    public init() {}
+
+    /// The embedded default policy.
+    public static let `default` = Policy()
+}
+
+public struct ImageRules: Sendable, Equatable {
+    /// Registries and repository prefixes images may come from, normalised like image
+    /// references and matched on whole host and path-segment boundaries.
+    public var trustedRegistries: [RegistryPattern] = [
+        RegistryPattern.builtin("docker.io/library"),
+        RegistryPattern.builtin("gcr.io"),
+        RegistryPattern.builtin("registry.k8s.io"),
+    ]
+    /// An image outside `trustedRegistries`. Invalid references are always denied.
+    public var untrustedRegistry: RuleAction = .deny
+    /// An image that names no registry and so silently resolves to docker.io.
+    public var implicitRegistry: RuleAction = .warn
+    /// No tag or `:latest`, and not pinned by digest.
+    public var mutableTag: RuleAction = .warn
+    /// Any image not pinned by digest.
+    public var requireDigest: RuleAction = .off
+    /// Both a tag and a digest: the runtime pulls the digest and ignores the tag.
+    public var tagWithDigest: RuleAction = .warn
+
+    public init() {}
+}
+
+public struct SecurityContextRules: Sendable, Equatable {
+    /// May run as root: neither runAsNonRoot true nor a non-zero runAsUser.
+    public var runAsNonRoot: RuleAction = .deny
+    /// `capabilities.add` outside `allowedCapabilities`.
+    public var capabilities: RuleAction = .deny
+    public var allowedCapabilities: [String] = ["NET_BIND_SERVICE"]
+    /// `capabilities.drop` lacks ALL.
+    public var requireDropAll: RuleAction = .warn
+    public var privileged: RuleAction = .deny
+    /// Not explicitly false (unset means allowed on Linux).
+    public var allowPrivilegeEscalation: RuleAction = .warn
+    /// Not explicitly true.
+    public var readOnlyRootFilesystem: RuleAction = .warn
+    /// Container-only fields in the pod-level securityContext, where Kubernetes drops them.
+    public var misplacedFields: RuleAction = .warn
+    /// runAsNonRoot true without a numeric runAsUser: a named image USER fails at start.
+    public var runAsUserUnset: RuleAction = .warn
+
+    public init() {}
+}
+
+public struct Exemptions: Sendable, Equatable {
+    public var namespaces: [String] = ["kube-system"]
+    public var usernames: [String] = []
+    public var groups: [String] = []
+
+    public init() {}
+}
+
+/// Which fixes the mutating endpoint applies by itself. Only rules whose fix cannot change
+/// what runs belong here by default: an explicit registry names the same image, and turning
+/// off privilege escalation only removes setuid gains.
+public struct Mutation: Sendable, Equatable {
+    public var autoApply: [String] = [RuleID.implicitRegistry, RuleID.allowPrivilegeEscalation]
+
+    public init() {}
+}

@@ -1,1 +1,0 @@
-// TidegatePolicy: see Package.swift for the layer map.
