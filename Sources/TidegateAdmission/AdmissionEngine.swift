@@ -1,8 +1,12 @@
+import TidegateJSON
 import TidegatePolicy
 
 /// Which webhook endpoint a review arrived on.
 public enum AdmissionEndpoint: String, Sendable {
+    /// ValidatingWebhookConfiguration: allow or deny; never a patch.
     case validate
+    /// MutatingWebhookConfiguration: always allows, carrying the auto-applicable fixes as a
+    /// JSON Patch. Enforcement stays with /validate, which the apiserver calls after mutation.
     case mutate
 }
 
@@ -15,14 +19,20 @@ public struct AdmissionDecision: Sendable {
     public var operation: String
     public var username: String
     public var allowed: Bool
-    /// Rule ids of the findings, with the action each one took (`deny`, `warn`).
-    public var findings: [(rule: String, action: String)]
+    /// Why no policy ran, when none did ("DELETE is not checked", "namespace kube-system is exempt").
+    public var skippedBecause: String?
+    /// Rule id and the action each finding took.
+    public var findings: [(rule: String, action: RuleAction)]
+    /// Operations in the response patch (mutating endpoint).
+    public var patchOperations: Int
 }
 
-/// The outcome of one review: the exact response bytes and the decision behind them.
+/// The outcome of one review: the exact response and the decision behind it.
 public struct AdmissionOutcome: Sendable {
-    public var body: [UInt8]
+    public var response: AdmissionReviewResponse
     public var decision: AdmissionDecision
+
+    public var body: [UInt8] { response.bytes }
 }
 
 /// A request body that is not an AdmissionReview the engine can answer (HTTP 400).
@@ -32,7 +42,8 @@ public struct AdmissionRequestError: Error, Sendable, CustomStringConvertible {
     public init(_ message: String) { self.message = message }
 }
 
-/// The seam between transport and policy: request bytes in, response bytes out.
+/// The seam between transport and policy: request bytes in, response bytes out. The server
+/// and `tidegate review` both call this, so curl and the CLI see the same answer.
 public struct AdmissionEngine: Sendable {
     public let policy: Policy
 
@@ -41,6 +52,93 @@ public struct AdmissionEngine: Sendable {
     }
 
     public func handle(_ body: [UInt8], endpoint: AdmissionEndpoint) throws(AdmissionRequestError) -> AdmissionOutcome {
-        throw AdmissionRequestError("not implemented yet")
+        review(try AdmissionReviewRequest(bytes: body), endpoint: endpoint)
+    }
+
+    public func review(_ request: AdmissionReviewRequest, endpoint: AdmissionEndpoint) -> AdmissionOutcome {
+        var response = AdmissionReviewResponse(version: request.version, uid: request.uid, allowed: true)
+        var decision = AdmissionDecision(
+            uid: request.uid, kind: request.kind, namespace: request.namespace, name: request.name,
+            operation: request.operation, username: request.username, allowed: true,
+            skippedBecause: nil, findings: [], patchOperations: 0)
+
+        let scope: ContainerScope
+        switch skipReason(request) {
+        case .some(let reason):
+            decision.skippedBecause = reason
+            return AdmissionOutcome(response: response, decision: decision)
+        case .none:
+            scope = request.subResource == "ephemeralcontainers" ? .ephemeralOnly : .all
+        }
+
+        let object = objectWithKind(request)
+        guard let pod = PodUnderReview(object: object) else {
+            decision.skippedBecause = "\(request.kind) carries no pod spec"
+            return AdmissionOutcome(response: response, decision: decision)
+        }
+
+        if endpoint == .mutate {
+            let autoApply = Set(policy.mutation.autoApply)
+            let result = PolicyEngine.fix(object, policy: policy, scope: scope) { autoApply.contains($0.rule) }
+            if !result.patch.operations.isEmpty { response.patch = result.patch }
+            decision.patchOperations = result.patch.operations.count
+            return AdmissionOutcome(response: response, decision: decision)
+        }
+
+        let evaluation = PolicyEngine.evaluate(pod, policy: policy, scope: scope)
+        var denials: [Finding] = []
+        var warnings: [Finding] = []
+        var audited: [Finding] = []
+        for finding in evaluation.findings {
+            let effective: RuleAction
+            switch (finding.action, policy.mode) {
+            case (.deny, .enforce): effective = .deny; denials.append(finding)
+            case (.deny, .audit): effective = .deny; audited.append(finding)
+            default: effective = .warn; warnings.append(finding)
+            }
+            decision.findings.append((finding.rule, effective))
+        }
+
+        if !denials.isEmpty {
+            response.allowed = false
+            response.statusCode = 403
+            response.statusMessage = DenialMessage.render(denials, request: request)
+        }
+        response.warnings = WarningBudget.render(warnings)
+        if !audited.isEmpty || !denials.isEmpty {
+            response.auditAnnotations = AuditAnnotations.render(denied: denials, audited: audited, mode: policy.mode)
+        }
+        decision.allowed = response.allowed
+        return AdmissionOutcome(response: response, decision: decision)
+    }
+
+    /// Why a request is allowed without looking at it, or nil when it must be checked.
+    private func skipReason(_ request: AdmissionReviewRequest) -> String? {
+        switch request.operation {
+        case "DELETE", "CONNECT": return "\(request.operation) is not checked"
+        default: break
+        }
+        if !request.subResource.isEmpty && !(request.resource == "pods" && request.subResource == "ephemeralcontainers") {
+            return "subresource \(request.resource)/\(request.subResource) is not checked"
+        }
+        if policy.exemptions.namespaces.contains(request.namespace) && !request.namespace.isEmpty {
+            return "namespace \(request.namespace) is exempt"
+        }
+        if policy.exemptions.usernames.contains(request.username) {
+            return "user \(request.username) is exempt"
+        }
+        if let group = request.groups.first(where: policy.exemptions.groups.contains) {
+            return "group \(group) is exempt"
+        }
+        return nil
+    }
+
+    /// The object, with `kind` taken from the request when the object omits it.
+    private func objectWithKind(_ request: AdmissionReviewRequest) -> JSONValue {
+        guard case .object(var o) = request.object else { return request.object }
+        if o["kind"]?.stringValue == nil, !request.kind.isEmpty {
+            o["kind"] = .string(request.kind)
+        }
+        return .object(o)
     }
 }

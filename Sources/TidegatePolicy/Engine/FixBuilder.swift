@@ -11,23 +11,28 @@ public enum FixBuilder {
         var prefix = JSONPointer.root
         for (i, token) in path.tokens.enumerated() {
             let isLast = i == path.tokens.count - 1
-            guard case .object(let o) = node else {
-                // An existing non-object parent (null, a string) is replaced wholesale.
+            let here = prefix / token
+            let child: JSONValue?
+            switch node {
+            case .object(let o):
+                child = o[token]
+            case .array(let a):
+                // Checks only address existing elements; an index past the end is a bug upstream,
+                // and replacing the array would destroy user data, so emit nothing.
+                guard let index = Int(token), a.indices.contains(index) else { return [] }
+                child = a[index]
+            default:
+                // An existing scalar or null parent is replaced wholesale.
                 return [.replace(prefix, nest(value, under: Array(path.tokens[i...])))]
             }
-            let here = prefix / token
-            guard let child = o[token] else {
+            guard let child else {
                 return [.add(here, nest(value, under: Array(path.tokens[(i + 1)...])))]
             }
             if isLast {
                 return child == value ? [] : [.replace(here, value)]
             }
-            if case .object = child {
-                node = child
-                prefix = here
-                continue
-            }
-            return [.replace(here, nest(value, under: Array(path.tokens[(i + 1)...])))]
+            node = child
+            prefix = here
         }
         return [.replace(path, value)]
     }

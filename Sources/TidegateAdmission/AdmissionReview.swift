@@ -1,0 +1,139 @@
+import TidegateJSON
+
+/// The parts of an `admission.k8s.io` AdmissionReview request that a decision reads.
+public struct AdmissionReviewRequest: Sendable {
+    public enum Version: String, Sendable {
+        case v1 = "admission.k8s.io/v1"
+        case v1beta1 = "admission.k8s.io/v1beta1"
+    }
+
+    public var version: Version
+    public var uid: String
+    /// `request.kind.kind`, e.g. `Pod`.
+    public var kind: String
+    /// `request.resource.resource`, e.g. `pods`.
+    public var resource: String
+    public var subResource: String
+    public var operation: String
+    public var namespace: String
+    public var name: String
+    public var username: String
+    public var groups: [String]
+    public var dryRun: Bool
+    /// `request.object`; null for DELETE and CONNECT.
+    public var object: JSONValue
+
+    /// Members the decision never reads; validated but not built, which is most of the bytes of
+    /// a real review (UPDATEs carry the whole old object and both carry managedFields).
+    static let filter = JSONFieldFilter(skipping: [
+        "request.oldObject",
+        "request.object.metadata.managedFields",
+        "request.object.status",
+        "request.options",
+    ])
+
+    /// Decodes a review from request bytes.
+    public init(bytes: [UInt8]) throws(AdmissionRequestError) {
+        let document: JSONValue
+        do {
+            document = try JSONReader(filter: Self.filter).parse(bytes)
+        } catch {
+            throw AdmissionRequestError("request body is not valid JSON: \(error)")
+        }
+        try self.init(document: document)
+    }
+
+    /// Decodes a review already parsed (the CLI reads files through the manifest reader).
+    public init(document: JSONValue) throws(AdmissionRequestError) {
+        guard let root = document.objectValue else {
+            throw AdmissionRequestError("expected an AdmissionReview object, found \(document.typeName)")
+        }
+        guard root["kind"]?.stringValue == "AdmissionReview" else {
+            throw AdmissionRequestError("kind must be \"AdmissionReview\"")
+        }
+        guard let apiVersion = root["apiVersion"]?.stringValue else {
+            throw AdmissionRequestError("apiVersion is missing")
+        }
+        guard let version = Version(rawValue: apiVersion) else {
+            throw AdmissionRequestError("unsupported apiVersion \"\(apiVersion)\" (expected admission.k8s.io/v1 or v1beta1)")
+        }
+        guard let request = root["request"]?.objectValue else {
+            throw AdmissionRequestError("request is missing")
+        }
+        guard let uid = request["uid"]?.stringValue, !uid.isEmpty else {
+            throw AdmissionRequestError("request.uid is missing")
+        }
+        func string(_ value: JSONValue?, _ field: String) throws(AdmissionRequestError) -> String {
+            switch value {
+            case nil, .null?: return ""
+            case .string(let s)?: return s
+            case let other?: throw AdmissionRequestError("\(field) must be a string, found \(other.typeName)")
+            }
+        }
+        self.version = version
+        self.uid = uid
+        self.kind = try string(request["kind"]?["kind"], "request.kind.kind")
+        self.resource = try string(request["resource"]?["resource"], "request.resource.resource")
+        self.subResource = try string(request["subResource"], "request.subResource")
+        self.operation = try string(request["operation"], "request.operation")
+        self.namespace = try string(request["namespace"], "request.namespace")
+        self.name = try string(request["name"], "request.name")
+        let userInfo = request["userInfo"]
+        self.username = try string(userInfo?["username"], "request.userInfo.username")
+        self.groups = (userInfo?["groups"]?.arrayValue ?? []).compactMap(\.stringValue)
+        self.dryRun = request["dryRun"]?.boolValue ?? false
+        self.object = request["object"] ?? .null
+        if operation.isEmpty { throw AdmissionRequestError("request.operation is missing") }
+    }
+}
+
+/// The response half of an AdmissionReview, written in the request's version.
+public struct AdmissionReviewResponse: Sendable, Equatable {
+    public var version: AdmissionReviewRequest.Version
+    public var uid: String
+    public var allowed: Bool
+    public var statusCode: Int?
+    public var statusMessage: String?
+    public var warnings: [String] = []
+    public var auditAnnotations: [(key: String, value: String)] = []
+    /// A JSON Patch (mutating endpoint only).
+    public var patch: JSONPatch?
+
+    public init(version: AdmissionReviewRequest.Version, uid: String, allowed: Bool) {
+        self.version = version
+        self.uid = uid
+        self.allowed = allowed
+    }
+
+    public var json: JSONValue {
+        var response = JSONObject()
+        response["uid"] = .string(uid)
+        response["allowed"] = .bool(allowed)
+        if let code = statusCode {
+            var status = JSONObject()
+            status["code"] = .number(JSONNumber(code))
+            if code == 403 { status["reason"] = "Forbidden" }
+            if let message = statusMessage { status["message"] = .string(message) }
+            response["status"] = .object(status)
+        }
+        if let patch, !patch.operations.isEmpty {
+            response["patchType"] = "JSONPatch"
+            response["patch"] = .string(Base64.encode(JSONWriter().bytes(patch.json)))
+        }
+        if !warnings.isEmpty { response["warnings"] = .array(warnings.map(JSONValue.string)) }
+        if !auditAnnotations.isEmpty {
+            response["auditAnnotations"] = .object(JSONObject(auditAnnotations.map { (key: $0.key, value: .string($0.value)) }))
+        }
+        return [
+            "apiVersion": .string(version.rawValue),
+            "kind": "AdmissionReview",
+            "response": .object(response),
+        ]
+    }
+
+    public var bytes: [UInt8] { JSONWriter().bytes(json) }
+
+    public static func == (a: AdmissionReviewResponse, b: AdmissionReviewResponse) -> Bool {
+        a.json == b.json
+    }
+}

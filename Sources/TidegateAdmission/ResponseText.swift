@@ -1,0 +1,60 @@
+import TidegateJSON
+import TidegatePolicy
+
+/// The denial a user reads after `admission webhook "..." denied the request: `. One block per
+/// container, each violation with its rule id and, where mechanical, the fix as JSON Patch.
+enum DenialMessage {
+    static func render(_ findings: [Finding], request: AdmissionReviewRequest) -> String {
+        let target = request.namespace.isEmpty ? request.name : "\(request.namespace)/\(request.name)"
+        let count = findings.count == 1 ? "1 violation" : "\(findings.count) violations"
+        var lines = ["\(request.kind) \(target) violates policy (\(count)):"]
+        for finding in findings {
+            var line = "- \(finding.message) [\(finding.rule)]"
+            if let fix = finding.fix, !fix.operations.isEmpty {
+                line += "; fix: \(JSONWriter().string(JSONPatch(fix.operations).json))"
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Kubernetes shows each warning as an HTTP `Warning: 299` header: each should stay under 120
+/// characters, and past 4096 in total the apiserver truncates and drops them.
+enum WarningBudget {
+    static let perWarning = 120
+    static let total = 4096
+
+    static func render(_ findings: [Finding]) -> [String] {
+        var out: [String] = []
+        var used = 0
+        for (i, finding) in findings.enumerated() {
+            let text = clip("\(finding.message) [\(finding.rule)]", to: perWarning)
+            let remaining = findings.count - i - 1
+            let reserve = remaining > 0 ? 40 : 0
+            if used + text.count + reserve > total {
+                out.append("\(findings.count - i) more warnings not shown; run tidegate check")
+                break
+            }
+            out.append(text)
+            used += text.count
+        }
+        return out
+    }
+
+    static func clip(_ s: String, to limit: Int) -> String {
+        s.count <= limit ? s : String(s.prefix(limit - 1)) + "…"
+    }
+}
+
+/// Audit annotations: keys without `/` (the apiserver prefixes the webhook name) that are
+/// qualified names of at most 63 characters.
+enum AuditAnnotations {
+    static func render(denied: [Finding], audited: [Finding], mode: Policy.Mode) -> [(key: String, value: String)] {
+        var out: [(key: String, value: String)] = [("mode", mode.rawValue)]
+        let recorded = denied + audited
+        out.append(("violations", recorded.map { "\($0.rule): \($0.message)" }.joined(separator: "; ")))
+        out.append(("rules", Array(Set(recorded.map(\.rule))).sorted().joined(separator: ",")))
+        return out
+    }
+}

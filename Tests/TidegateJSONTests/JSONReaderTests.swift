@@ -1,0 +1,150 @@
+import Testing
+@testable import TidegateJSON
+
+@Suite("JSON reader")
+struct JSONReaderTests {
+    struct Valid: CustomTestStringConvertible, Sendable {
+        let name: String
+        let input: String
+        let expected: JSONValue
+        var testDescription: String { name }
+    }
+
+    static let valid: [Valid] = [
+        .init(name: "empty object", input: "{}", expected: [:]),
+        .init(name: "empty array with whitespace", input: " [ ] ", expected: []),
+        .init(name: "scalars", input: #"[true,false,null,0,-1,1.5,2e10,-0.5E-3]"#,
+              expected: [true, false, nil, 0, -1, .number(JSONNumber(text: "1.5")), .number(JSONNumber(text: "2e10")),
+                         .number(JSONNumber(text: "-0.5E-3"))]),
+        .init(name: "member order is kept", input: #"{"b":1,"a":2}"#, expected: ["b": 1, "a": 2]),
+        .init(name: "simple escapes", input: #"["\"\\\/\b\f\n\r\t"]"#, expected: ["\"\\/\u{8}\u{c}\n\r\t"]),
+        .init(name: "unicode escape", input: #"["\u00e9\u4e2d"]"#, expected: ["é中"]),
+        .init(name: "surrogate pair escape", input: #"["\ud83d\ude00"]"#, expected: ["😀"]),
+        .init(name: "raw UTF-8 passes through", input: "[\"héllo 😀\"]", expected: ["héllo 😀"]),
+        .init(name: "byte order mark is tolerated", input: "\u{FEFF}{}", expected: [:]),
+        .init(name: "nested", input: #"{"a":{"b":[{"c":null}]}}"#, expected: ["a": ["b": [["c": nil]]]]),
+    ]
+
+    @Test(arguments: valid)
+    func parsesValidDocuments(_ c: Valid) throws {
+        #expect(try JSONReader().parse(c.input) == c.expected)
+    }
+
+    struct Invalid: CustomTestStringConvertible, Sendable {
+        let name: String
+        let input: String
+        let reason: String
+        let line: Int
+        let column: Int
+        var testDescription: String { name }
+    }
+
+    static let invalid: [Invalid] = [
+        .init(name: "empty input", input: "", reason: "unexpected end of input", line: 1, column: 1),
+        .init(name: "trailing comma in object", input: #"{"a":1,}"#, reason: "expected a member name", line: 1, column: 8),
+        .init(name: "trailing comma in array", input: "[1,]", reason: "unexpected character ']'", line: 1, column: 4),
+        .init(name: "single quotes", input: "{'a':1}", reason: "expected a member name", line: 1, column: 2),
+        .init(name: "leading zero", input: "[01]", reason: "leading zero", line: 1, column: 2),
+        .init(name: "bare minus", input: "[-]", reason: "expected a digit", line: 1, column: 2),
+        .init(name: "dot without digits", input: "[1.]", reason: "after '.'", line: 1, column: 4),
+        .init(name: "exponent without digits", input: "[1e]", reason: "exponent", line: 1, column: 4),
+        .init(name: "raw newline in string", input: "[\"a\nb\"]", reason: "control character", line: 1, column: 4),
+        .init(name: "bad escape", input: #"["\x"]"#, reason: "invalid escape", line: 1, column: 3),
+        .init(name: "lone high surrogate", input: #"["\ud83d"]"#, reason: "unpaired", line: 1, column: 9),
+        .init(name: "lone low surrogate", input: #"["\ude00"]"#, reason: "unpaired", line: 1, column: 9),
+        .init(name: "unterminated string", input: "[\"abc", reason: "unterminated string", line: 1, column: 2),
+        .init(name: "misspelt literal", input: "[tru]", reason: "invalid literal", line: 1, column: 2),
+        .init(name: "two values", input: "{} {}", reason: "after the JSON value", line: 1, column: 4),
+        .init(name: "missing colon", input: "{\n  \"a\" 1}", reason: "expected ':'", line: 2, column: 7),
+        .init(name: "comment", input: "// x\n{}", reason: "unexpected character '/'", line: 1, column: 1),
+        .init(name: "NaN is not JSON", input: "[NaN]", reason: "unexpected character 'N'", line: 1, column: 2),
+    ]
+
+    @Test(arguments: invalid)
+    func rejectsInvalidDocumentsWithPosition(_ c: Invalid) {
+        #expect {
+            _ = try JSONReader().parse(c.input)
+        } throws: { error in
+            guard let e = error as? JSONParseError else { return false }
+            return e.reason.contains(c.reason) && e.line == c.line && e.column == c.column
+        }
+    }
+
+    @Test func invalidUTF8IsAnErrorNotAReplacementCharacter() {
+        let bytes: [UInt8] = Array("[\"a".utf8) + [0xC3, 0x28] + Array("\"]".utf8)
+        #expect(throws: JSONParseError.self) { _ = try JSONReader().parse(bytes) }
+    }
+
+    @Test(arguments: [513, 100_000])
+    func deepNestingFailsCleanly(depth: Int) {
+        let text = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+        #expect {
+            _ = try JSONReader().parse(text)
+        } throws: { ($0 as? JSONParseError)?.reason.contains("nesting deeper") == true }
+    }
+
+    @Test func nestingAtTheLimitParses() throws {
+        let text = String(repeating: "[", count: 512) + String(repeating: "]", count: 512)
+        _ = try JSONReader().parse(text)
+    }
+
+    @Test func filteredMembersAreValidatedButNotBuilt() throws {
+        let reader = JSONReader(filter: JSONFieldFilter(skipping: ["request.oldObject", "request.object.metadata.managedFields"]))
+        let doc = try reader.parse(#"{"request":{"uid":"u","oldObject":{"big":[1,2,{"x":"y"}]},"object":{"metadata":{"name":"n","managedFields":[{"a":1}]}}}}"#)
+        #expect(doc == ["request": ["uid": "u", "object": ["metadata": ["name": "n"]]]])
+    }
+
+    @Test(arguments: [
+        #"{"request":{"oldObject":{"a":1,}}}"#,
+        #"{"request":{"oldObject":[1 2]}}"#,
+        #"{"request":{"oldObject":"\q"}}"#,
+        #"{"request":{"oldObject":{"a" 1}}}"#,
+        #"{"request":{"oldObject":tru}}"#,
+        #"{"request":{"oldObject":[01]}}"#,
+    ])
+    func filteredMembersMustStillBeWellFormed(_ input: String) {
+        let reader = JSONReader(filter: JSONFieldFilter(skipping: ["request.oldObject"]))
+        #expect(throws: JSONParseError.self) { _ = try reader.parse(input) }
+    }
+
+    @Test func deepNestingInsideAFilteredMemberFailsCleanly() {
+        let reader = JSONReader(filter: JSONFieldFilter(skipping: ["a"]))
+        let text = "{\"a\":" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
+        #expect(throws: JSONParseError.self) { _ = try reader.parse(text) }
+    }
+
+    @Test func randomMutationsNeverCrash() throws {
+        let seed = Array(#"{"a":[1,2.5e3,"x\u00e9\n",true,null,{"b":{}}],"c":"d"}"#.utf8)
+        var rng = SplitMix64(seed: 42)
+        let alphabet = Array(#"{}[]",:\u0123456789eE+-.tfnrl "#.utf8) + [0x00, 0x80, 0xFF, 0xC3]
+        for _ in 0..<20_000 {
+            var bytes = seed
+            for _ in 0..<Int(rng.next() % 4 + 1) {
+                let i = Int(rng.next() % UInt64(bytes.count))
+                switch rng.next() % 3 {
+                case 0: bytes[i] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+                case 1: bytes.remove(at: i)
+                default: bytes.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: i)
+                }
+                if bytes.isEmpty { bytes = [0x7B] }
+            }
+            if let value = try? JSONReader().parse(bytes) {
+                // Whatever parses must survive a write/read round trip unchanged.
+                #expect(try JSONReader().parse(JSONWriter().bytes(value)) == value)
+            }
+        }
+    }
+}
+
+/// A tiny deterministic generator so failures reproduce.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
