@@ -20,12 +20,15 @@ let package = Package(
     name: "tidegate",
     products: [
         .executable(name: "tidegate", targets: ["tidegate"]),
+        // Libraries for the sibling packages under Benchmarks/ and Fuzz/.
+        .library(name: "TidegateJSON", targets: ["TidegateJSON"]),
+        .library(name: "TidegatePolicy", targets: ["TidegatePolicy"]),
+        .library(name: "TidegateAdmission", targets: ["TidegateAdmission"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
@@ -61,7 +64,6 @@ let package = Package(
                 "TidegateHTTP", "TidegateHTTP1", "TidegateHTTP2", "TidegateTransport", "TidegateAdmission",
                 "TidegateConfig",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict),

@@ -1,3 +1,3 @@
 import TidegateCLI
 
-TidegateCommand.main()
+TidegateCommand.runMain()

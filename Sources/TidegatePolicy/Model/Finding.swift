@@ -67,6 +67,8 @@ public struct Finding: Sendable, Equatable {
     public var container: ContainerRef?
     /// The full sentence: `container "web": image "..." is not from a trusted registry`.
     public var message: String
+    /// The sentence without the container prefix, for output already grouped by container.
+    public var reason: String
     public var fix: Fix?
 
     public init(rule: String, action: RuleAction, violation: Violation) {
@@ -75,6 +77,7 @@ public struct Finding: Sendable, Equatable {
         self.path = violation.path
         self.container = violation.container
         self.fix = violation.fix
+        self.reason = violation.message
         if let c = violation.container {
             self.message = "\(c.kind.noun) \"\(c.name)\": \(violation.message)"
         } else {

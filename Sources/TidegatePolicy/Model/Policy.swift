@@ -91,3 +91,10 @@ public struct Mutation: Sendable, Equatable {
 
     public init() {}
 }
+
+extension Policy {
+    /// The action a finding takes once the mode is applied: outside `enforce`, nothing denies.
+    public func effectiveAction(_ action: RuleAction) -> RuleAction {
+        mode == .enforce || action != .deny ? action : .warn
+    }
+}

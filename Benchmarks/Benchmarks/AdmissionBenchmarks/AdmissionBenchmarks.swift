@@ -1,0 +1,65 @@
+import Benchmark
+import Foundation
+import TidegateAdmission
+import TidegateJSON
+import TidegatePolicy
+
+/// The request path a webhook pays per review: decode → evaluate → encode, on the realistic
+/// AdmissionReview payloads in ../shared/payloads (as kube-apiserver sends them).
+let payloadDirectory: URL = {
+    if let dir = ProcessInfo.processInfo.environment["TIDEGATE_PAYLOADS"] { return URL(fileURLWithPath: dir) }
+    // Benchmarks/Benchmarks/AdmissionBenchmarks/<this file> → repository → ../shared/payloads
+    return URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("shared/payloads")
+}()
+
+func payload(_ name: String) -> [UInt8] {
+    let url = payloadDirectory.appendingPathComponent(name)
+    guard let data = try? Data(contentsOf: url) else { fatalError("cannot read \(url.path): set TIDEGATE_PAYLOADS") }
+    return Array(data)
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],
+        timeUnits: .microseconds,
+        maxDuration: .seconds(3))
+
+    let engine = AdmissionEngine(policy: .default)
+    for name in ["pod-small.json", "deployment-typical.json", "pod-large.json"] {
+        let body = payload(name)
+
+        Benchmark("review \(name) (decode+evaluate+encode)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(try engine.handle(body, endpoint: .validate).body)
+            }
+        }
+
+        Benchmark("decode \(name)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(try AdmissionReviewRequest(bytes: body))
+            }
+        }
+
+        let request = try! AdmissionReviewRequest(bytes: body)
+        Benchmark("evaluate \(name)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(PolicyEngine.evaluate(request.object, policy: .default))
+            }
+        }
+
+        Benchmark("mutate \(name)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(try engine.handle(body, endpoint: .mutate).body)
+            }
+        }
+
+        Benchmark("full JSON parse \(name) (no field filter)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(try JSONReader().parse(body))
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// TidegateCLI: see Package.swift for the layer map.

@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import Logging
+import TidegateJSON
+
+/// swift-log handler writing one JSON object per line: what log collectors (Loki, Cloud
+/// Logging, Elasticsearch) ingest without parsing rules.
+public struct JSONLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    private let label: String
+    private let fileDescriptor: Int32
+
+    public init(label: String, level: Logger.Level = .info, fileDescriptor: Int32 = 2) {
+        self.label = label
+        self.logLevel = level
+        self.fileDescriptor = fileDescriptor
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var object = JSONObject()
+        object["time"] = .string(Self.timestamp())
+        object["level"] = .string(event.level.rawValue)
+        object["logger"] = .string(label)
+        object["msg"] = .string(event.message.description)
+        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        for key in merged.keys.sorted() {
+            object[key] = Self.json(merged[key]!)
+        }
+        var bytes = JSONWriter().bytes(.object(object))
+        bytes.append(UInt8(ascii: "\n"))
+        // One write(2) per line: lines from several event-loop threads never interleave.
+        _ = bytes.withUnsafeBytes { Glibc.write(fileDescriptor, $0.baseAddress, $0.count) }
+    }
+
+    static func json(_ value: Logger.Metadata.Value) -> JSONValue {
+        switch value {
+        case .string(let s):
+            return .string(s)
+        case .stringConvertible(let c):
+            if let b = c as? Bool { return .bool(b) }
+            if let i = c as? Int { return .number(JSONNumber(i)) }
+            if let d = c as? Double { return .number(JSONNumber(text: String(d))) }
+            return .string(c.description)
+        case .array(let a):
+            return .array(a.map(json))
+        case .dictionary(let d):
+            return .object(JSONObject(d.keys.sorted().map { (key: $0, value: json(d[$0]!)) }))
+        }
+    }
+
+    /// RFC 3339 UTC with milliseconds, from the realtime clock.
+    static func timestamp() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var t = time_t(ts.tv_sec)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func pad(_ v: Int32, _ n: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, n - s.count)) + s
+        }
+        return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
+    }
+}

@@ -1,0 +1,76 @@
+import Prometheus
+import TidegateAdmission
+import TidegatePolicy
+
+/// Everything the server exports on `/metrics`, in Prometheus text format. One registry per
+/// server instance (no process-wide factory), so tests can run servers side by side.
+public final class ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let latency: [String: DurationHistogram]
+    public let openConnections: Gauge
+    public let reloadsSucceeded: [String: Counter]
+    public let reloadsFailed: [String: Counter]
+
+    /// Sub-millisecond resolution: a review takes microseconds, so the default Prometheus
+    /// buckets (5 ms and up) would put every request in the first one.
+    static let latencyBuckets: [Duration] = [
+        .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),
+        .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(100), .milliseconds(1000),
+    ]
+
+    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "tidegate", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    static var requestDuration: MetricNameDescriptor { name("request_duration", "seconds", "Time to answer an admission request, body received to response built.") }
+    static var openConnectionsName: MetricNameDescriptor { name("open", "connections", "Connections currently open.") }
+    static var reloads: MetricNameDescriptor { name("reloads", "total", "Reloads of the policy file or the serving certificate.") }
+    static var requests: MetricNameDescriptor { name("http_requests", "total", "HTTP requests by endpoint and status code.") }
+    static var decisions: MetricNameDescriptor { name("admission_decisions", "total", "Admission decisions.") }
+    static var findings: MetricNameDescriptor { name("findings", "total", "Findings by rule and the action taken.") }
+    static var handshakeFailures: MetricNameDescriptor { name("tls_handshake_failures", "total", "TLS handshakes that failed, by reason.") }
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var latency: [String: DurationHistogram] = [:]
+        for endpoint in ["validate", "mutate"] {
+            latency[endpoint] = registry.makeDurationHistogram(
+                descriptor: Self.requestDuration, labels: [("endpoint", endpoint)], buckets: Self.latencyBuckets)
+        }
+        self.latency = latency
+        openConnections = registry.makeGauge(descriptor: Self.openConnectionsName)
+        var ok: [String: Counter] = [:]
+        var failed: [String: Counter] = [:]
+        for what in ["policy", "certificate"] {
+            ok[what] = registry.makeCounter(descriptor: Self.reloads, labels: [("what", what), ("result", "success")])
+            failed[what] = registry.makeCounter(descriptor: Self.reloads, labels: [("what", what), ("result", "failure")])
+        }
+        reloadsSucceeded = ok
+        reloadsFailed = failed
+    }
+
+    public func request(endpoint: String, status: Int) {
+        registry.makeCounter(descriptor: Self.requests, labels: [("endpoint", endpoint), ("code", String(status))]).increment()
+    }
+
+    public func latency(endpoint: String, _ duration: Duration) {
+        latency[endpoint]?.record(duration)
+    }
+
+    public func decision(_ decision: AdmissionDecision, endpoint: String) {
+        registry.makeCounter(descriptor: Self.decisions,
+                             labels: [("endpoint", endpoint), ("allowed", decision.allowed ? "true" : "false")]).increment()
+        for finding in decision.findings {
+            registry.makeCounter(descriptor: Self.findings, labels: [("rule", finding.rule), ("action", finding.action.rawValue)]).increment()
+        }
+    }
+
+    public func tlsHandshakeFailure(reason: String) {
+        registry.makeCounter(descriptor: Self.handshakeFailures, labels: [("reason", reason)]).increment()
+    }
+
+    public func render() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+}

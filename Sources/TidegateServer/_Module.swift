@@ -1,1 +1,0 @@
-// TidegateServer: see Package.swift for the layer map.
