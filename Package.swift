@@ -74,6 +74,7 @@ let package = Package(
             dependencies: [
                 "TidegateJSON", "TidegatePolicy", "TidegateAdmission", "TidegateConfig", "TidegateServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

@@ -1,4 +1,5 @@
 import TidegateJSON
+import TidegatePolicy
 
 /// The parts of an `admission.k8s.io` AdmissionReview request that a decision reads.
 public struct AdmissionReviewRequest: Sendable {
@@ -23,13 +24,10 @@ public struct AdmissionReviewRequest: Sendable {
     /// `request.object`; null for DELETE and CONNECT.
     public var object: JSONValue
 
-    /// Members the decision never reads; validated but not built, which is most of the bytes of
-    /// a real review (UPDATEs carry the whole old object and both carry managedFields).
-    static let filter = JSONFieldFilter(skipping: [
-        "request.oldObject",
-        "request.object.metadata.managedFields",
-        "request.object.status",
-        "request.options",
+    /// Builds the request envelope and, of the object, only what checks read (`ReadFields`);
+    /// the rest — the old object, managedFields, env, status — is validated without being built.
+    static let filter: JSONFieldFilter = .except([
+        "request": .except(["oldObject": .skip, "options": .skip, "object": ReadFields.object]),
     ])
 
     /// Decodes a review from request bytes.
