@@ -199,11 +199,11 @@ private struct Cursor {
     mutating func readObject(filter: JSONFieldFilter?, depth: Int) throws(JSONParseError) -> JSONValue {
         if depth > maxDepth { throw failure("nesting deeper than \(maxDepth) levels") }
         index += 1  // {
-        var members: [(key: String, value: JSONValue)] = []
+        var members: [JSONMember] = []
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
-            return .object(JSONObject(members))
+            return .object(JSONObject(members: members))
         }
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw failure("expected a member name in double quotes") }
@@ -216,15 +216,15 @@ private struct Cursor {
                 if child.skipsValue {
                     try skipValue(depth: depth)
                 } else {
-                    members.append((key, try readValue(filter: child, depth: depth)))
+                    members.append(JSONMember(key: key, value: try readValue(filter: child, depth: depth)))
                 }
             } else {
-                members.append((key, try readValue(filter: nil, depth: depth)))
+                members.append(JSONMember(key: key, value: try readValue(filter: nil, depth: depth)))
             }
             skipWhitespace()
             guard let next = peek() else { throw failure("unexpected end of input inside an object") }
             index += 1
-            if next == UInt8(ascii: "}") { return .object(JSONObject(members)) }
+            if next == UInt8(ascii: "}") { return .object(JSONObject(members: members)) }
             guard next == UInt8(ascii: ",") else { throw failure("expected ',' or '}' in an object", at: index - 1) }
             skipWhitespace()
         }
