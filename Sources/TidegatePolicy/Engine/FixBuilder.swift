@@ -11,21 +11,33 @@ public enum FixBuilder {
         var prefix = JSONPointer.root
         for (i, token) in path.tokens.enumerated() {
             let isLast = i == path.tokens.count - 1
-            guard case .object(let o) = node else {
+            let here = prefix / token
+            let found: JSONValue?
+            switch node {
+            case .object(let o):
+                found = o[token]
+            case .array(let a):
+                // Arrays (`containers`) are walked, never created or reshaped: an element the
+                // document lacks cannot be given a value.
+                guard let index = Int(token), a.indices.contains(index) else { return [] }
+                found = a[index]
+            default:
                 // An existing non-object parent (null, a string) is replaced wholesale.
                 return [.replace(prefix, nest(value, under: Array(path.tokens[i...])))]
             }
-            let here = prefix / token
-            guard let child = o[token] else {
+            guard let child = found else {
                 return [.add(here, nest(value, under: Array(path.tokens[(i + 1)...])))]
             }
             if isLast {
                 return child == value ? [] : [.replace(here, value)]
             }
-            if case .object = child {
+            switch child {
+            case .object, .array:
                 node = child
                 prefix = here
                 continue
+            default:
+                break
             }
             return [.replace(here, nest(value, under: Array(path.tokens[(i + 1)...])))]
         }

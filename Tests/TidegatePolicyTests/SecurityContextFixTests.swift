@@ -1,0 +1,189 @@
+import Testing
+import TidegateJSON
+@testable import TidegatePolicy
+
+/// Fixes of the least-privilege rules alone (image rules are left to their own tests).
+func fixSecurityContext(_ object: JSONValue, policy: Policy = .default, scope: ContainerScope = .all) -> FixResult {
+    PolicyEngine.fix(object, policy: policy, scope: scope) { $0.rule.hasPrefix("securityContext.") }
+}
+
+/// A pod and the exact patch its least-privilege fixes must produce.
+struct FixCase: CustomTestStringConvertible, Sendable {
+    let name: String
+    let spec: String
+    let patch: [String]
+
+    var testDescription: String { name }
+}
+
+private func ops(_ patch: JSONPatch) -> [String] {
+    patch.operations.map { JSONWriter().string($0.json) }
+}
+
+/// Manifests the fix-to-fixpoint and idempotence tests run over.
+struct NamedManifest: CustomTestStringConvertible, Sendable {
+    let name: String
+    let object: @Sendable () throws -> JSONValue
+
+    var testDescription: String { name }
+}
+
+let fixCorpus: [NamedManifest] = {
+    var corpus = [
+        NamedManifest(name: "pod with nothing set") { try podObject(#"{"containers":[{"name":"a"},{"name":"b"}]}"#) },
+        NamedManifest(name: "pod whose container securityContext is null") {
+            try podObject(#"{"containers":[{"name":"a","securityContext":null}]}"#)
+        },
+        NamedManifest(name: "pod runAsUser 0 inherited by three kinds of container") {
+            try podObject(#"{"securityContext":{"runAsUser":0},"containers":[{"name":"a"}],"initContainers":[{"name":"i"}],"ephemeralContainers":[{"name":"e"}]}"#)
+        },
+        NamedManifest(name: "container runAsUser 0 against pod runAsNonRoot true") {
+            try podObject(#"{"securityContext":{"runAsNonRoot":true},"containers":[{"name":"a","securityContext":{"runAsUser":0}}]}"#)
+        },
+        NamedManifest(name: "privileged container with SYS_ADMIN and escalation") {
+            try podObject(#"{"containers":[{"name":"a","securityContext":{"privileged":true,"allowPrivilegeEscalation":true,"capabilities":{"add":["SYS_ADMIN","NET_BIND_SERVICE","cap_chown"],"drop":null}}}]}"#)
+        },
+        NamedManifest(name: "every container-only field at pod level") {
+            try podObject(#"{"securityContext":{"procMount":"Default","privileged":true,"capabilities":{"add":["NET_RAW"],"drop":["ALL"]},"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true},"containers":[{"name":"a","securityContext":{"privileged":true}},{"name":"b","securityContext":{"readOnlyRootFilesystem":false,"capabilities":{"drop":["NET_RAW"]}}}],"initContainers":[{"name":"i"}]}"#)
+        },
+        NamedManifest(name: "aliases of the allowed capability") {
+            try podObject(#"{"containers":[{"name":"a","securityContext":{"capabilities":{"add":["cap_net_bind_service","SYS_ADMIN","CAP_NET_BIND_SERVICE"]}}}]}"#)
+        },
+        NamedManifest(name: "windows pod with misplaced fields") {
+            try podObject(#"{"os":{"name":"windows"},"securityContext":{"readOnlyRootFilesystem":true},"containers":[{"name":"a"}]}"#)
+        },
+    ]
+    for kind in WorkloadKind.allCases {
+        corpus.append(NamedManifest(name: "\(kind.rawValue) with init and ephemeral containers") {
+            try workloadObject(kind, spec: #"{"securityContext":{"readOnlyRootFilesystem":true},"containers":[{"name":"a","securityContext":{"runAsUser":0}}],"initContainers":[{"name":"i","securityContext":{"capabilities":{"add":["NET_ADMIN"]}}}],"ephemeralContainers":[{"name":"e"}]}"#)
+        })
+    }
+    return corpus
+}()
+
+@Suite struct SecurityContextFixTests {
+    static let exactCases: [FixCase] = [
+        FixCase(name: "disallowed capabilities are removed highest index first",
+                spec: #"{"securityContext":{"runAsUser":1000},"containers":[{"name":"a","securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"],"add":["NET_BIND_SERVICE","NET_ADMIN","CHOWN","SYS_PTRACE"]}}}]}"#,
+                patch: [
+                    #"{"op":"remove","path":"/spec/containers/0/securityContext/capabilities/add/3"}"#,
+                    #"{"op":"remove","path":"/spec/containers/0/securityContext/capabilities/add/2"}"#,
+                    #"{"op":"remove","path":"/spec/containers/0/securityContext/capabilities/add/1"}"#,
+                ]),
+        FixCase(name: "an alias is rewritten to the allowed spelling before removals",
+                spec: #"{"securityContext":{"runAsUser":1000},"containers":[{"name":"a","securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"],"add":["SYS_ADMIN","cap_net_bind_service"]}}}]}"#,
+                patch: [
+                    #"{"op":"replace","path":"/spec/containers/0/securityContext/capabilities/add/1","value":"NET_BIND_SERVICE"}"#,
+                    #"{"op":"remove","path":"/spec/containers/0/securityContext/capabilities/add/0"}"#,
+                ]),
+        FixCase(name: "container runAsUser 0 is removed, not contradicted",
+                spec: #"{"securityContext":{"runAsNonRoot":true,"runAsUser":1000},"containers":[{"name":"a","securityContext":{"runAsUser":0,"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"]}}}]}"#,
+                patch: [#"{"op":"remove","path":"/spec/containers/0/securityContext/runAsUser"}"#]),
+        FixCase(name: "pod runAsUser 0 is removed once and every container gets runAsNonRoot",
+                spec: #"{"securityContext":{"runAsUser":0},"containers":[{"name":"a","securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"]}}},{"name":"b","securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"]}}}]}"#,
+                patch: [
+                    #"{"op":"remove","path":"/spec/securityContext/runAsUser"}"#,
+                    #"{"op":"add","path":"/spec/containers/0/securityContext/runAsNonRoot","value":true}"#,
+                    #"{"op":"add","path":"/spec/containers/1/securityContext/runAsNonRoot","value":true}"#,
+                ]),
+        FixCase(name: "a null securityContext is replaced by one carrying every fix",
+                spec: #"{"securityContext":{"runAsUser":1000},"containers":[{"name":"a","securityContext":null}]}"#,
+                patch: [
+                    #"{"op":"replace","path":"/spec/containers/0/securityContext","value":{"capabilities":{"drop":["ALL"]}}}"#,
+                    #"{"op":"add","path":"/spec/containers/0/securityContext/allowPrivilegeEscalation","value":false}"#,
+                    #"{"op":"add","path":"/spec/containers/0/securityContext/readOnlyRootFilesystem","value":true}"#,
+                ]),
+        FixCase(name: "misplaced loosening values are only removed",
+                spec: #"{"securityContext":{"runAsUser":1000,"privileged":true,"capabilities":{"add":["SYS_ADMIN"]}},"containers":[\#(hardenedContainer)]}"#,
+                patch: [
+                    #"{"op":"remove","path":"/spec/securityContext/capabilities"}"#,
+                    #"{"op":"remove","path":"/spec/securityContext/privileged"}"#,
+                ]),
+        FixCase(name: "misplaced tightening values move to containers that lack them",
+                spec: #"{"securityContext":{"runAsUser":1000,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"]}},"containers":[{"name":"a","securityContext":{"allowPrivilegeEscalation":false}},{"name":"b","securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"]}}}],"initContainers":[{"name":"i","securityContext":{"allowPrivilegeEscalation":false}}]}"#,
+                patch: [
+                    #"{"op":"remove","path":"/spec/securityContext/capabilities"}"#,
+                    #"{"op":"add","path":"/spec/containers/0/securityContext/capabilities","value":{"drop":["ALL"]}}"#,
+                    #"{"op":"add","path":"/spec/initContainers/0/securityContext/capabilities","value":{"drop":["ALL"]}}"#,
+                    #"{"op":"remove","path":"/spec/securityContext/readOnlyRootFilesystem"}"#,
+                    #"{"op":"add","path":"/spec/containers/0/securityContext/readOnlyRootFilesystem","value":true}"#,
+                    #"{"op":"add","path":"/spec/initContainers/0/securityContext/readOnlyRootFilesystem","value":true}"#,
+                ]),
+        FixCase(name: "misplaced allowPrivilegeEscalation false skips a privileged container",
+                spec: #"{"securityContext":{"runAsUser":1000,"allowPrivilegeEscalation":false},"containers":[{"name":"a","securityContext":{"privileged":true,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"]}}}]}"#,
+                patch: [
+                    #"{"op":"remove","path":"/spec/securityContext/allowPrivilegeEscalation"}"#,
+                    #"{"op":"replace","path":"/spec/containers/0/securityContext/privileged","value":false}"#,
+                    #"{"op":"add","path":"/spec/containers/0/securityContext/allowPrivilegeEscalation","value":false}"#,
+                ]),
+        FixCase(name: "windows misplaced fields are removed, not copied",
+                spec: #"{"os":{"name":"windows"},"securityContext":{"runAsNonRoot":true,"readOnlyRootFilesystem":true},"containers":[{"name":"a"}]}"#,
+                patch: [#"{"op":"remove","path":"/spec/securityContext/readOnlyRootFilesystem"}"#]),
+    ]
+
+    @Test(arguments: exactCases)
+    func exactPatch(_ c: FixCase) throws {
+        let object = try podObject(c.spec)
+        let result = fixSecurityContext(object)
+        #expect(ops(result.patch) == c.patch)
+        #expect(try result.patch.applied(to: object) == result.fixed)
+    }
+
+    @Test(arguments: fixCorpus)
+    func fixingReachesAFixpointAndIsIdempotent(_ manifest: NamedManifest) throws {
+        let object = try manifest.object()
+        let result = PolicyEngine.fix(object, policy: .default)
+        #expect(!result.patch.operations.isEmpty)
+        #expect(try result.patch.applied(to: object) == result.fixed)
+        // Fixes touch securityContexts only: every container survives where it was.
+        let containersBefore = try #require(PodUnderReview(object: object)).containers.map(\.ref)
+        #expect(try #require(PodUnderReview(object: result.fixed)).containers.map(\.ref) == containersBefore)
+
+        let after = PolicyEngine.evaluate(result.fixed, policy: .default)
+        let fixable = after.findings.filter { !($0.fix?.operations.isEmpty ?? true) }
+        #expect(fixable.isEmpty, "still fixable: \(fixable.map(ExpectedFinding.init))")
+        #expect(!after.findings.contains { $0.rule.hasPrefix("securityContext.") && $0.action == .deny })
+        #expect(after.findings.map(ExpectedFinding.init) == result.remaining.map(ExpectedFinding.init))
+
+        let again = PolicyEngine.fix(result.fixed, policy: .default)
+        #expect(again.patch.operations.isEmpty)
+        #expect(again.fixed == result.fixed)
+    }
+
+    @Test(arguments: WorkloadKind.allCases)
+    func findingsAndFixesAddressThePodSpecOfEveryKind(_ kind: WorkloadKind) throws {
+        let object = try workloadObject(kind, spec: #"{"securityContext":{"readOnlyRootFilesystem":true},"containers":[{"name":"a"}],"initContainers":[{"name":"i"}]}"#)
+        let findings = PolicyEngine.evaluate(object, policy: .default, checks: securityContextChecks()).findings
+        let spec = kind.podSpecPath.description
+        #expect(findings.map(ExpectedFinding.init) == [
+            ExpectedFinding(RuleID.misplacedFields, .warn, "\(spec)/securityContext/readOnlyRootFilesystem"),
+            ExpectedFinding(RuleID.runAsNonRoot, .deny, "\(spec)/containers/0/securityContext/runAsNonRoot"),
+            ExpectedFinding(RuleID.runAsNonRoot, .deny, "\(spec)/initContainers/0/securityContext/runAsNonRoot"),
+            ExpectedFinding(RuleID.requireDropAll, .warn, "\(spec)/containers/0/securityContext/capabilities/drop"),
+            ExpectedFinding(RuleID.requireDropAll, .warn, "\(spec)/initContainers/0/securityContext/capabilities/drop"),
+            ExpectedFinding(RuleID.allowPrivilegeEscalation, .warn, "\(spec)/containers/0/securityContext/allowPrivilegeEscalation"),
+            ExpectedFinding(RuleID.allowPrivilegeEscalation, .warn, "\(spec)/initContainers/0/securityContext/allowPrivilegeEscalation"),
+        ])
+        for finding in findings {
+            for op in finding.fix?.operations ?? [] { #expect(op.path.hasPrefix(kind.podSpecPath)) }
+        }
+    }
+
+    @Test func messagesSayWhatOverridesWhat() throws {
+        let object = try podObject(#"{"securityContext":{"runAsNonRoot":true},"containers":[{"name":"web","securityContext":{"runAsUser":0}},{"name":"side","securityContext":{"runAsNonRoot":false}}]}"#)
+        let messages = PolicyEngine.evaluate(object, policy: .default, checks: securityContextChecks(RuleID.runAsNonRoot))
+            .findings.map(\.message)
+        #expect(messages == [
+            "container \"web\": runs as root: runAsUser: 0 on the container and contradicts runAsNonRoot: true on the pod: the kubelet refuses to start it",
+            "container \"side\": may run as root: runAsNonRoot: false on the container overrides the pod's runAsNonRoot: true",
+        ])
+    }
+
+    @Test func aMisplacedFieldSaysKubernetesDropsIt() throws {
+        let object = try podObject(#"{"securityContext":{"readOnlyRootFilesystem":true},"containers":[{"name":"web"}]}"#)
+        let finding = try #require(PolicyEngine.evaluate(object, policy: .default, checks: securityContextChecks(RuleID.misplacedFields)).findings.first)
+        #expect(finding.container == nil)
+        #expect(finding.message == "pod-level securityContext.readOnlyRootFilesystem is ignored: the field exists only on containers, so Kubernetes drops it at pod level")
+        #expect(finding.fix?.summary == "move readOnlyRootFilesystem from the pod-level securityContext to web")
+    }
+}
