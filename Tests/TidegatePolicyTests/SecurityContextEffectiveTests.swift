@@ -25,8 +25,10 @@ import TidegateJSON
         #expect(e.runAsNonRoot.source == .pod)
         #expect(e.seccompProfileType.value == "RuntimeDefault")
         #expect(e.seccompProfileType.path?.description == "/spec/securityContext/seccompProfile/type")
-        #expect(e.privileged == EffectiveSetting(value: false, source: .container,
-                                                 path: JSONPointer("/spec/containers/0/securityContext/privileged")))
+        #expect(e.privileged.value == false)
+        #expect(e.privileged.source == .container)
+        #expect(e.privileged.path?.description == "/spec/containers/0/securityContext/privileged")
+        #expect(e.capabilitiesAdd.path?.description == "/spec/containers/0/securityContext/capabilities/add")
         #expect(e.capabilitiesAdd.value == ["NET_BIND_SERVICE"])
         #expect(e.capabilitiesDrop.value == ["ALL"])
         #expect(e.procMount.value == "Default")

@@ -174,7 +174,7 @@ let fixCorpus: [NamedManifest] = {
         let messages = PolicyEngine.evaluate(object, policy: .default, checks: securityContextChecks(RuleID.runAsNonRoot))
             .findings.map(\.message)
         #expect(messages == [
-            "container \"web\": runs as root: runAsUser: 0 on the container and contradicts runAsNonRoot: true on the pod: the kubelet refuses to start it",
+            "container \"web\": never starts: runAsUser: 0 on the container contradicts runAsNonRoot: true on the pod (the kubelet refuses to run it as root)",
             "container \"side\": may run as root: runAsNonRoot: false on the container overrides the pod's runAsNonRoot: true",
         ])
     }

@@ -20,16 +20,17 @@ enum AllowPrivilegeEscalationCheck {
         let pod = context.pod
         guard !pod.isWindows else { return [] }
         return pod.visitContainers(context.scope) { container in
-            let e = pod.effectiveSecurityContext(of: container)
+            let read = SecurityContextReader(pod: pod, container: container)
+            let explicit = read.allowPrivilegeEscalation.value
             let path = container.securityContextPath / "allowPrivilegeEscalation"
-            if let cause = e.escalationImpliedBy {
-                let stated = e.allowPrivilegeEscalation.value == false ? " despite allowPrivilegeEscalation: false" : ""
+            if let cause = read.escalationImpliedBy {
+                let stated = explicit == false ? " despite allowPrivilegeEscalation: false" : ""
                 return [Violation(
                     path: path, container: container.ref,
                     message: "privilege escalation is implicitly allowed\(stated): \(cause.explanation)")]
             }
-            guard e.allowPrivilegeEscalation.value != false else { return [] }
-            let message = e.allowPrivilegeEscalation.value == true
+            guard explicit != false else { return [] }
+            let message = explicit == true
                 ? "allowPrivilegeEscalation: true lets processes gain privileges (setuid binaries, file capabilities)"
                 : "allowPrivilegeEscalation is not set to false; unset, processes can gain privileges (setuid binaries, file capabilities)"
             return [Violation(

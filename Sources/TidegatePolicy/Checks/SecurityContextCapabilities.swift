@@ -25,8 +25,9 @@ enum CapabilitiesCheck {
         let allowed = context.policy.securityContext.allowedCapabilities
         let allowedText = allowed.isEmpty ? "none" : allowed.joined(separator: ", ")
         return pod.visitContainers(context.scope) { container in
+            guard let entries = SecurityContextReader(pod: pod, container: container).capabilitiesAddEntries,
+                  !entries.allSatisfy({ $0.stringValue.map(allowed.contains) == true }) else { return [] }
             let addPath = container.securityContextPath / "capabilities" / "add"
-            guard let entries = pod.object.value(at: addPath)?.arrayValue else { return [] }
 
             var present = Set(entries.compactMap(\.stringValue))
             var rewrites: [(index: Int, from: String, to: String)] = []

@@ -23,14 +23,14 @@ enum ReadOnlyRootFilesystemCheck {
         let misplacedReported = misplacedTrue
             && MisplacedFieldsCheck.reports(context, atLeast: context.policy.securityContext.readOnlyRootFilesystem)
         return pod.visitContainers(context.scope) { container in
-            let e = pod.effectiveSecurityContext(of: container)
-            guard e.readOnlyRootFilesystem.value != true else { return [] }
-            if e.readOnlyRootFilesystem.source == .unset && misplacedReported { return [] }
+            let setting = SecurityContextReader(pod: pod, container: container).readOnlyRootFilesystem
+            guard setting.value != true else { return [] }
+            if setting.source == .unset && misplacedReported { return [] }
             let path = container.securityContextPath / "readOnlyRootFilesystem"
-            var message = e.readOnlyRootFilesystem.value == false
+            var message = setting.value == false
                 ? "readOnlyRootFilesystem: false leaves the root filesystem writable"
                 : "readOnlyRootFilesystem is not set to true, so the root filesystem is writable"
-            if misplacedTrue && e.readOnlyRootFilesystem.source == .unset {
+            if misplacedTrue && setting.source == .unset {
                 message += " (the pod-level readOnlyRootFilesystem does not apply to containers)"
             }
             return [Violation(

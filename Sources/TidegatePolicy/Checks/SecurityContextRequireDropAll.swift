@@ -19,8 +19,7 @@ enum RequireDropAllCheck {
         let pod = context.pod
         guard !pod.isWindows else { return [] }
         return pod.visitContainers(context.scope) { container in
-            let e = pod.effectiveSecurityContext(of: container)
-            let drop = e.capabilitiesDrop.value ?? []
+            let drop = SecurityContextReader(pod: pod, container: container).capabilitiesDrop.value ?? []
             guard !drop.contains("ALL") else { return [] }
             let path = container.securityContextPath / "capabilities" / "drop"
             let message = drop.contains(where: { Capability.canonical($0) == "ALL" })

@@ -24,33 +24,39 @@ enum RunAsNonRootCheck {
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
         return pod.visitContainers(context.scope) { container in
-            let e = pod.effectiveSecurityContext(of: container)
-            guard e.mayRunAsRoot else { return [] }
+            let read = SecurityContextReader(pod: pod, container: container)
+            let runAsUser = read.runAsUser, runAsNonRoot = read.runAsNonRoot
+            guard SecurityContextReader.mayRunAsRoot(
+                isWindows: read.isWindows, runAsUser: runAsUser, runAsNonRoot: runAsNonRoot) else { return [] }
             let nonRootPath = container.securityContextPath / "runAsNonRoot"
             let setNonRoot = FixBuilder.set(true, at: nonRootPath, in: pod.object)
 
-            if !e.isWindows, e.runAsUser.value == 0, let userPath = e.runAsUser.path {
-                let refused = e.runAsNonRoot.value == true
-                    ? " and contradicts runAsNonRoot: true\(origin(e.runAsNonRoot)): the kubelet refuses to start it"
-                    : ""
-                let canFix = e.runAsUser.source == .container || context.scope == .all
-                let operations = [PatchOperation.remove(userPath)] + (e.runAsNonRoot.value == true ? [] : setNonRoot)
+            if !read.isWindows, runAsUser.value == 0, let userPath = runAsUser.path {
                 let placement: String
-                if e.runAsUser.source == .pod {
+                if runAsUser.source == .pod {
                     placement = " inherited from the pod"
                 } else if let podUID = pod.podSecurityContext?["runAsUser"]?.integerValue, podUID != 0 {
-                    placement = " on the container overrides the pod's runAsUser: \(podUID)"
+                    placement = " on the container (overriding the pod's runAsUser: \(podUID))"
                 } else {
                     placement = " on the container"
                 }
-                let message = "runs as root: runAsUser: 0\(placement)\(refused)"
+                let contradicted = runAsNonRoot.value == true
+                let message = contradicted
+                    ? "never starts: runAsUser: 0\(placement) contradicts runAsNonRoot: true "
+                        + (runAsNonRoot.source == .pod ? "on the pod" : "on the container")
+                        + " (the kubelet refuses to run it as root)"
+                    : "runs as root: runAsUser: 0\(placement)"
+                // Removing a pod-level value is impossible on an ephemeral-containers update.
+                let canFix = runAsUser.source == .container || context.scope == .all
+                let operations = [PatchOperation.remove(userPath)] + (contradicted ? [] : setNonRoot)
+                let summary = contradicted ? "remove runAsUser: 0" : "remove runAsUser: 0 and set runAsNonRoot: true"
                 return [Violation(
                     path: userPath, container: container.ref, message: message,
-                    fix: canFix ? Fix("remove runAsUser: 0 and set runAsNonRoot: true", operations) : nil)]
+                    fix: canFix ? Fix(summary, operations) : nil)]
             }
 
             let message: String
-            switch (e.runAsNonRoot.source, e.runAsNonRoot.value) {
+            switch (runAsNonRoot.source, runAsNonRoot.value) {
             case (.container, false?):
                 message = pod.podSecurityContext?["runAsNonRoot"]?.boolValue == true
                     ? "may run as root: runAsNonRoot: false on the container overrides the pod's runAsNonRoot: true"
@@ -58,7 +64,7 @@ enum RunAsNonRootCheck {
             case (.pod, false?):
                 message = "may run as root: the pod sets runAsNonRoot: false and no non-zero runAsUser is set"
             default:
-                message = e.isWindows
+                message = read.isWindows
                     ? "may run as ContainerAdministrator: runAsNonRoot is not true on the container or the pod"
                     : "may run as root: neither runAsNonRoot: true nor a non-zero runAsUser is set on the container or the pod"
             }
@@ -66,9 +72,5 @@ enum RunAsNonRootCheck {
                 path: nonRootPath, container: container.ref, message: message,
                 fix: Fix("set runAsNonRoot: true", setNonRoot))]
         }
-    }
-
-    private static func origin(_ s: EffectiveSetting<Bool>) -> String {
-        s.source == .pod ? " on the pod" : ""
     }
 }

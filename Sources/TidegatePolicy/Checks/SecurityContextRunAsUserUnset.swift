@@ -20,9 +20,10 @@ enum RunAsUserUnsetCheck {
         let pod = context.pod
         guard !pod.isWindows else { return [] }
         return pod.visitContainers(context.scope) { container in
-            let e = pod.effectiveSecurityContext(of: container)
-            guard e.runAsNonRoot.value == true, e.runAsUser.value == nil else { return [] }
-            let level = e.runAsNonRoot.source == .pod ? " (from the pod)" : ""
+            let read = SecurityContextReader(pod: pod, container: container)
+            let runAsNonRoot = read.runAsNonRoot
+            guard runAsNonRoot.value == true, read.runAsUser.value == nil else { return [] }
+            let level = runAsNonRoot.source == .pod ? " (from the pod)" : ""
             return [Violation(
                 path: container.securityContextPath / "runAsUser", container: container.ref,
                 message: "runAsNonRoot: true\(level) without a numeric runAsUser: if the image's USER is a name, "

@@ -15,15 +15,27 @@ public struct EffectiveSetting<Value: Sendable & Equatable>: Sendable, Equatable
     /// Nil when `source` is `.unset`.
     public let value: Value?
     public let source: SettingSource
-    /// JSON Pointer of the field that decided the value; nil when unset.
-    public let path: JSONPointer?
+    // The pointer is built only when asked for: checks read many settings and report few.
+    private let owner: JSONPointer?
+    private let field: String
+    private let subfield: String?
 
-    public static var unset: EffectiveSetting { EffectiveSetting(value: nil, source: .unset, path: nil) }
+    public static var unset: EffectiveSetting { EffectiveSetting(value: nil, source: .unset, owner: nil, field: "") }
 
-    init(value: Value?, source: SettingSource, path: JSONPointer?) {
+    /// `owner` is the container or pod-spec pointer; `field` (and `subfield`) sit in its securityContext.
+    init(value: Value?, source: SettingSource, owner: JSONPointer?, field: String, subfield: String? = nil) {
         self.value = value
         self.source = source
-        self.path = path
+        self.owner = owner
+        self.field = field
+        self.subfield = subfield
+    }
+
+    /// JSON Pointer of the field that decided the value; nil when unset.
+    public var path: JSONPointer? {
+        guard let owner else { return nil }
+        let path = owner / "securityContext" / field
+        return subfield.map { path / $0 } ?? path
     }
 }
 
@@ -95,56 +107,21 @@ public struct EffectiveSecurityContext: Sendable, Equatable {
     public let ignoredPodFields: [IgnoredPodField]
 
     public init(pod: PodUnderReview, container: ContainerView) {
-        let podSC = pod.podSecurityContext
-        let podPath = pod.podSecurityContextPath
-        let sc = container.securityContext
-        let scPath = container.securityContextPath
-
-        func inherited<T>(_ key: String, _ read: (JSONValue) -> T?) -> EffectiveSetting<T> {
-            if let v = sc?[key].flatMap(read) { return EffectiveSetting(value: v, source: .container, path: scPath / key) }
-            if let v = podSC?[key].flatMap(read) { return EffectiveSetting(value: v, source: .pod, path: podPath / key) }
-            return .unset
-        }
-        func own<T>(_ path: [String], _ read: (JSONValue) -> T?) -> EffectiveSetting<T> {
-            var node: JSONValue? = sc.map(JSONValue.object)
-            for key in path { node = node?[key] }
-            guard let v = node.flatMap(read) else { return .unset }
-            return EffectiveSetting(value: v, source: .container, path: path.reduce(scPath) { $0 / $1 })
-        }
-        let strings: (JSONValue) -> [String]? = { $0.arrayValue.map { $0.map(Capability.text) } }
-
+        let read = SecurityContextReader(pod: pod, container: container)
         self.container = container.ref
-        self.isWindows = pod.isWindows
-        self.runAsUser = inherited("runAsUser") { $0.integerValue }
-        self.runAsGroup = inherited("runAsGroup") { $0.integerValue }
-        self.runAsNonRoot = inherited("runAsNonRoot") { $0.boolValue }
-        self.seccompProfileType = inherited("seccompProfile") { $0["type"]?.stringValue }
-            .withPath { $0 / "type" }
-        self.privileged = own(["privileged"]) { $0.boolValue }
-        self.allowPrivilegeEscalation = own(["allowPrivilegeEscalation"]) { $0.boolValue }
-        self.readOnlyRootFilesystem = own(["readOnlyRootFilesystem"]) { $0.boolValue }
-        self.capabilitiesAdd = own(["capabilities", "add"], strings)
-        self.capabilitiesDrop = own(["capabilities", "drop"], strings)
-        self.procMount = own(["procMount"]) { $0.stringValue }
-
-        let added = (capabilitiesAdd.value ?? []).map(Capability.canonical)
-        if privileged.value == true {
-            escalationImpliedBy = .privileged
-        } else if added.contains("SYS_ADMIN") {
-            escalationImpliedBy = .sysAdmin
-        } else if added.contains("ALL") {
-            escalationImpliedBy = .allCapabilities
-        } else {
-            escalationImpliedBy = nil
-        }
-
-        var ignored: [IgnoredPodField] = []
-        for field in Self.containerOnlyFields {
-            if let v = podSC?[field], !v.isNull {
-                ignored.append(IgnoredPodField(field: field, value: v, path: podPath / field))
-            }
-        }
-        self.ignoredPodFields = ignored
+        self.isWindows = read.isWindows
+        self.runAsUser = read.runAsUser
+        self.runAsGroup = read.runAsGroup
+        self.runAsNonRoot = read.runAsNonRoot
+        self.seccompProfileType = read.seccompProfileType
+        self.privileged = read.privileged
+        self.allowPrivilegeEscalation = read.allowPrivilegeEscalation
+        self.readOnlyRootFilesystem = read.readOnlyRootFilesystem
+        self.capabilitiesAdd = read.capabilitiesAdd
+        self.capabilitiesDrop = read.capabilitiesDrop
+        self.procMount = read.procMount
+        self.escalationImpliedBy = read.escalationImpliedBy
+        self.ignoredPodFields = read.ignoredPodFields
     }
 
     /// Whether a process in the container can gain more privileges than its parent (setuid
@@ -156,9 +133,7 @@ public struct EffectiveSecurityContext: Sendable, Equatable {
     /// Whether the container can end up running as uid 0, judging by the manifest alone.
     /// `runAsNonRoot: true` without a uid is safe: the kubelet refuses to start a root image.
     public var mayRunAsRoot: Bool {
-        if isWindows { return runAsNonRoot.value != true }
-        if let uid = runAsUser.value { return uid == 0 }
-        return runAsNonRoot.value != true
+        SecurityContextReader.mayRunAsRoot(isWindows: isWindows, runAsUser: runAsUser, runAsNonRoot: runAsNonRoot)
     }
 
     /// The offline answer to `kubectl exec -- whoami`.
@@ -230,12 +205,6 @@ public struct EffectiveSecurityContext: Sendable, Equatable {
     }
 }
 
-extension EffectiveSetting {
-    fileprivate func withPath(_ transform: (JSONPointer) -> JSONPointer) -> EffectiveSetting {
-        EffectiveSetting(value: value, source: source, path: path.map(transform))
-    }
-}
-
 extension PodUnderReview {
     /// The effective security context of one container.
     public func effectiveSecurityContext(of container: ContainerView) -> EffectiveSecurityContext {
@@ -245,6 +214,95 @@ extension PodUnderReview {
     /// The effective security context of every container in `scope`, in container order.
     public func effectiveSecurityContexts(_ scope: ContainerScope = .all) -> [EffectiveSecurityContext] {
         containers.filter { scope.includes($0.ref.kind) }.map { EffectiveSecurityContext(pod: self, container: $0) }
+    }
+}
+
+/// Reads a container's effective settings one at a time, with the precedence of
+/// `EffectiveSecurityContext` (which is built from it). Checks use it to read only the fields
+/// their rule needs, so that evaluating a pod does not build every setting once per rule.
+struct SecurityContextReader {
+    let isWindows: Bool
+    private let podSC: JSONObject?
+    private let sc: JSONObject?
+    private let specPath: JSONPointer
+    private let containerPath: JSONPointer
+
+    init(pod: PodUnderReview, container: ContainerView) {
+        isWindows = pod.isWindows
+        podSC = pod.podSecurityContext
+        sc = container.securityContext
+        specPath = pod.specPath
+        containerPath = container.path
+    }
+
+    /// Container value, else pod value, else unset.
+    private func inherited<T>(_ key: String, _ read: (JSONValue) -> T?) -> EffectiveSetting<T> {
+        if let v = sc?[key].flatMap(read) {
+            return EffectiveSetting(value: v, source: .container, owner: containerPath, field: key)
+        }
+        if let v = podSC?[key].flatMap(read) {
+            return EffectiveSetting(value: v, source: .pod, owner: specPath, field: key)
+        }
+        return .unset
+    }
+
+    /// Container value or unset: the pod level has no such field.
+    private func own<T>(_ key: String, _ read: (JSONValue) -> T?) -> EffectiveSetting<T> {
+        guard let v = sc?[key].flatMap(read) else { return .unset }
+        return EffectiveSetting(value: v, source: .container, owner: containerPath, field: key)
+    }
+
+    private func capabilities(_ key: String) -> EffectiveSetting<[String]> {
+        guard let list = sc?["capabilities"]?[key]?.arrayValue else { return .unset }
+        return EffectiveSetting(value: list.map(Capability.text), source: .container, owner: containerPath,
+                                field: "capabilities", subfield: key)
+    }
+
+    var runAsUser: EffectiveSetting<Int64> { inherited("runAsUser") { $0.integerValue } }
+    var runAsGroup: EffectiveSetting<Int64> { inherited("runAsGroup") { $0.integerValue } }
+    var runAsNonRoot: EffectiveSetting<Bool> { inherited("runAsNonRoot") { $0.boolValue } }
+    var seccompProfileType: EffectiveSetting<String> {
+        let s = inherited("seccompProfile") { $0["type"]?.stringValue }
+        guard s.source != .unset else { return s }
+        return EffectiveSetting(value: s.value, source: s.source, owner: s.source == .pod ? specPath : containerPath,
+                                field: "seccompProfile", subfield: "type")
+    }
+    var privileged: EffectiveSetting<Bool> { own("privileged") { $0.boolValue } }
+    var allowPrivilegeEscalation: EffectiveSetting<Bool> { own("allowPrivilegeEscalation") { $0.boolValue } }
+    var readOnlyRootFilesystem: EffectiveSetting<Bool> { own("readOnlyRootFilesystem") { $0.boolValue } }
+    var procMount: EffectiveSetting<String> { own("procMount") { $0.stringValue } }
+    var capabilitiesAdd: EffectiveSetting<[String]> { capabilities("add") }
+    var capabilitiesDrop: EffectiveSetting<[String]> { capabilities("drop") }
+
+    /// The `capabilities.add` list as written, entries of any JSON type.
+    var capabilitiesAddEntries: [JSONValue]? { sc?["capabilities"]?["add"]?.arrayValue }
+
+    var escalationImpliedBy: ImpliedEscalation? {
+        if sc?["privileged"]?.boolValue == true { return .privileged }
+        guard let added = capabilitiesAddEntries, !added.isEmpty else { return nil }
+        let names = added.compactMap { $0.stringValue.map(Capability.canonical) }
+        if names.contains("SYS_ADMIN") { return .sysAdmin }
+        if names.contains("ALL") { return .allCapabilities }
+        return nil
+    }
+
+    var ignoredPodFields: [IgnoredPodField] {
+        guard let podSC else { return [] }
+        var ignored: [IgnoredPodField] = []
+        for field in EffectiveSecurityContext.containerOnlyFields {
+            if let v = podSC[field], !v.isNull {
+                ignored.append(IgnoredPodField(field: field, value: v, path: specPath / "securityContext" / field))
+            }
+        }
+        return ignored
+    }
+
+    static func mayRunAsRoot(
+        isWindows: Bool, runAsUser: EffectiveSetting<Int64>, runAsNonRoot: EffectiveSetting<Bool>
+    ) -> Bool {
+        if isWindows { return runAsNonRoot.value != true }
+        if let uid = runAsUser.value { return uid == 0 }
+        return runAsNonRoot.value != true
     }
 }
 
