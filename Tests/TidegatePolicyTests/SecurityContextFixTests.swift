@@ -61,6 +61,27 @@ let fixCorpus: [NamedManifest] = {
     return corpus
 }()
 
+/// Combinations the API server rejects or the kubelet refuses to start, which no fix may create.
+func apiRejections(_ object: JSONValue) throws -> [String] {
+    let pod = try #require(PodUnderReview(object: object))
+    var problems: [String] = []
+    for e in pod.effectiveSecurityContexts() {
+        if e.allowPrivilegeEscalation.value == false, e.privileged.value == true {
+            problems.append("\(e.container.name): allowPrivilegeEscalation false with privileged")
+        }
+        if e.allowPrivilegeEscalation.value == false, e.capabilitiesAdd.value?.contains("CAP_SYS_ADMIN") == true {
+            problems.append("\(e.container.name): allowPrivilegeEscalation false with CAP_SYS_ADMIN")
+        }
+        if e.runAsUser.value == 0, e.runAsNonRoot.value == true {
+            problems.append("\(e.container.name): runAsUser 0 with runAsNonRoot true never starts")
+        }
+        if pod.isWindows, let field = e.rows.first(where: { $0.source == .container && $0.note == "does not apply: Windows pod" }) {
+            problems.append("\(e.container.name): \(field.field) is forbidden on Windows")
+        }
+    }
+    return problems
+}
+
 @Suite struct SecurityContextFixTests {
     static let exactCases: [FixCase] = [
         FixCase(name: "disallowed capabilities are removed highest index first",
@@ -139,6 +160,9 @@ let fixCorpus: [NamedManifest] = {
         let containersBefore = try #require(PodUnderReview(object: object)).containers.map(\.ref)
         #expect(try #require(PodUnderReview(object: result.fixed)).containers.map(\.ref) == containersBefore)
 
+        let rejections = try apiRejections(result.fixed)
+        #expect(rejections.isEmpty, "the fixed object breaks API rules: \(rejections)")
+
         let after = PolicyEngine.evaluate(result.fixed, policy: .default)
         let fixable = after.findings.filter { !($0.fix?.operations.isEmpty ?? true) }
         #expect(fixable.isEmpty, "still fixable: \(fixable.map(ExpectedFinding.init))")
@@ -148,6 +172,26 @@ let fixCorpus: [NamedManifest] = {
         let again = PolicyEngine.fix(result.fixed, policy: .default)
         #expect(again.patch.operations.isEmpty)
         #expect(again.fixed == result.fixed)
+    }
+
+    /// The mutating endpoint applies only some rules' fixes; no subset may make the object
+    /// invalid where the author's was not.
+    @Test(arguments: fixCorpus)
+    func partialFixesNeverBreakTheObject(_ manifest: NamedManifest) throws {
+        let object = try manifest.object()
+        let autoApply = Policy.default.mutation.autoApply
+        var selections: [(String, @Sendable (Finding) -> Bool)] = [("autoApply", { autoApply.contains($0.rule) })]
+        for check in Checks.securityContextChecks {
+            let rule = check.id
+            selections.append((rule, { $0.rule == rule }))
+        }
+        let before = Set(try apiRejections(object))
+        for (name, select) in selections {
+            let result = PolicyEngine.fix(object, policy: .default, selecting: select)
+            #expect(try result.patch.applied(to: object) == result.fixed, "\(name)")
+            let introduced = Set(try apiRejections(result.fixed)).subtracting(before)
+            #expect(introduced.isEmpty, "fixing only \(name) introduced: \(introduced)")
+        }
     }
 
     @Test(arguments: WorkloadKind.allCases)

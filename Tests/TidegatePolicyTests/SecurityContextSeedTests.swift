@@ -56,5 +56,8 @@ let seedPod = #"""
         #expect(e.whoami == "uid 1000, from the pod")
         #expect(e.readOnlyRootFilesystem == .unset)
         #expect(e.ignoredPodFields.map(\.field) == ["readOnlyRootFilesystem"])
+        #expect(e.rows.first { $0.field == "readOnlyRootFilesystem" }?.note
+                == "unset: the root filesystem is writable; the pod-level readOnlyRootFilesystem is ignored (Kubernetes drops it there)")
+        #expect(e.rows.first { $0.field == "runAsUser" }?.path?.description == "/spec/securityContext/runAsUser")
     }
 }

@@ -176,8 +176,12 @@ public struct EffectiveSecurityContext: Sendable, Equatable {
 
     public var rows: [Row] {
         func row<T>(_ field: String, _ s: EffectiveSetting<T>, _ json: (T) -> JSONValue, unset: String) -> Row {
+            let topField = String(field.prefix { $0 != "." })
             var note: String? = s.source == .unset ? unset : nil
-            if isWindows && Self.linuxOnlyFields.contains(String(field.prefix { $0 != "." })) { note = "does not apply: Windows pod" }
+            if s.source == .unset, ignoredPodFields.contains(where: { $0.field == topField }) {
+                note = unset + "; the pod-level \(topField) is ignored (Kubernetes drops it there)"
+            }
+            if isWindows && Self.linuxOnlyFields.contains(topField) { note = "does not apply: Windows pod" }
             return Row(field: field, value: s.value.map(json), source: s.source, path: s.path, note: note)
         }
         let int: (Int64) -> JSONValue = { .number(JSONNumber($0)) }
