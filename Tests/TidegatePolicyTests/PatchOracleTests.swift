@@ -61,7 +61,8 @@ private let oracleManifests: [NamedManifest] = [
         {"apiVersion":"v1","kind":"Pod","metadata":{"name":"caps"},
          "spec":{"securityContext":{"runAsUser":1000},
           "containers":[{"name":"net","image":"registry.k8s.io/pause:3.10","securityContext":{
-            "capabilities":{"add":["NET_ADMIN","NET_BIND_SERVICE","SYS_ADMIN","cap_net_raw","SYS_PTRACE","CAP_NET_BIND_SERVICE"]}}}]}}
+            "capabilities":{"drop":["NET_RAW"],
+              "add":["NET_ADMIN","NET_BIND_SERVICE","SYS_ADMIN","cap_net_raw","SYS_PTRACE","CAP_NET_BIND_SERVICE"]}}}]}}
         """#)
     },
     NamedManifest(name: "a StatefulSet with every container-only field at pod level") {

@@ -52,7 +52,7 @@ public enum ImpliedEscalation: String, Sendable, Equatable {
     public var explanation: String {
         switch self {
         case .privileged: "the container is privileged"
-        case .sysAdmin: "the container adds CAP_SYS_ADMIN"
+        case .sysAdmin: "the container adds SYS_ADMIN"
         case .allCapabilities: "the container adds ALL capabilities"
         }
     }
