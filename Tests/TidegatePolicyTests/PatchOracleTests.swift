@@ -3,10 +3,10 @@ import TidegateJSON
 @testable import TidegatePolicy
 
 /// Real manifests whose fixes are checked against an independent JSON Patch implementation.
-private let oracleManifests: [NamedManifest] = [
-    NamedManifest(name: "the seed pod") { try parseJSON(seedPod) },
-    NamedManifest(name: "a Deployment with init and ephemeral containers") {
-        try parseJSON(#"""
+private let oracleManifests: [SCManifest] = [
+    SCManifest(name: "the seed pod") { try SCFixtures.json(SCFixtures.seedPod) },
+    SCManifest(name: "a Deployment with init and ephemeral containers") {
+        try SCFixtures.json(#"""
         {"apiVersion":"apps/v1","kind":"Deployment",
          "metadata":{"name":"checkout","namespace":"shop","labels":{"app.kubernetes.io/name":"checkout"},
           "annotations":{"deployment.kubernetes.io/revision":"3"}},
@@ -32,8 +32,8 @@ private let oracleManifests: [NamedManifest] = [
               "targetContainerName":"api"}]}}}}
         """#)
     },
-    NamedManifest(name: "a CronJob") {
-        try parseJSON(#"""
+    SCManifest(name: "a CronJob") {
+        try SCFixtures.json(#"""
         {"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"report","namespace":"ops"},
          "spec":{"schedule":"0 3 * * *","concurrencyPolicy":"Forbid","successfulJobsHistoryLimit":3,
           "jobTemplate":{"spec":{"backoffLimit":2,"template":{
@@ -43,21 +43,21 @@ private let oracleManifests: [NamedManifest] = [
             "containers":[{"name":"report","image":"gcr.io/ops/report:1.2.0","command":["/report","--daily"]}]}}}}}}
         """#)
     },
-    NamedManifest(name: "a pod with no securityContext at all") {
-        try parseJSON(#"""
+    SCManifest(name: "a pod with no securityContext at all") {
+        try SCFixtures.json(#"""
         {"apiVersion":"v1","kind":"Pod","metadata":{"name":"bare"},
          "spec":{"containers":[{"name":"a","image":"registry.k8s.io/pause:3.10"},{"name":"b","image":"registry.k8s.io/pause:3.10"}]}}
         """#)
     },
-    NamedManifest(name: "a pod whose container securityContext is null") {
-        try parseJSON(#"""
+    SCManifest(name: "a pod whose container securityContext is null") {
+        try SCFixtures.json(#"""
         {"apiVersion":"v1","kind":"Pod","metadata":{"name":"nulls"},
          "spec":{"securityContext":{"runAsUser":1000},
           "containers":[{"name":"a","image":"registry.k8s.io/pause:3.10","securityContext":null}]}}
         """#)
     },
-    NamedManifest(name: "a pod adding disallowed capabilities at several indices") {
-        try parseJSON(#"""
+    SCManifest(name: "a pod adding disallowed capabilities at several indices") {
+        try SCFixtures.json(#"""
         {"apiVersion":"v1","kind":"Pod","metadata":{"name":"caps"},
          "spec":{"securityContext":{"runAsUser":1000},
           "containers":[{"name":"net","image":"registry.k8s.io/pause:3.10","securityContext":{
@@ -65,8 +65,8 @@ private let oracleManifests: [NamedManifest] = [
               "add":["NET_ADMIN","NET_BIND_SERVICE","SYS_ADMIN","cap_net_raw","SYS_PTRACE","CAP_NET_BIND_SERVICE"]}}}]}}
         """#)
     },
-    NamedManifest(name: "a StatefulSet with every container-only field at pod level") {
-        try parseJSON(#"""
+    SCManifest(name: "a StatefulSet with every container-only field at pod level") {
+        try SCFixtures.json(#"""
         {"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"db"},
          "spec":{"serviceName":"db","selector":{"matchLabels":{"app":"db"}},"template":{"metadata":{"labels":{"app":"db"}},
           "spec":{"securityContext":{"runAsUser":999,"privileged":false,"procMount":"Default","readOnlyRootFilesystem":true,
@@ -79,7 +79,7 @@ private let oracleManifests: [NamedManifest] = [
 
 @Suite struct PatchOracleTests {
     @Test(arguments: oracleManifests)
-    func pythonJSONPatchAgreesAndLeavesNothingToFix(_ manifest: NamedManifest) throws {
+    func pythonJSONPatchAgreesAndLeavesNothingToFix(_ manifest: SCManifest) throws {
         let object = try manifest.object()
         let result = PolicyEngine.fix(object, policy: .default)
         #expect(!result.patch.operations.isEmpty)
@@ -92,14 +92,14 @@ private let oracleManifests: [NamedManifest] = [
 
         let after = PolicyEngine.evaluate(patchedByPython, policy: .default)
         let fixable = after.findings.filter { !($0.fix?.operations.isEmpty ?? true) }
-        #expect(fixable.isEmpty, "still fixable after the python patch: \(fixable.map(ExpectedFinding.init))")
+        #expect(fixable.isEmpty, "still fixable after the python patch: \(fixable.map(ExpectedRuleFinding.init))")
         #expect(!after.findings.contains { $0.rule.hasPrefix("securityContext.") && $0.action == .deny })
     }
 
     /// Keys with `/` and `~` (annotation keys) must be escaped in patch paths, or another
     /// implementation applies the operation somewhere else.
     @Test func escapedKeysLandOnTheSameFieldInBothImplementations() throws {
-        let object = try parseJSON(#"""
+        let object = try SCFixtures.json(#"""
         {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","annotations":{"a~b":"x","team/owner":"shop"}},
          "spec":{"containers":[{"name":"a"}]}}
         """#)
@@ -132,7 +132,7 @@ private let oracleManifests: [NamedManifest] = [
 
 extension JSONPatch {
     /// Reads a patch from its JSON text.
-    init(jsonText text: String) throws {
+    fileprivate init(jsonText text: String) throws {
         guard let list = try JSONReader().parse(text).arrayValue else {
             throw JSONPatchError.invalidOperation("a patch is an array")
         }

@@ -9,7 +9,7 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
     let spec: String
     var scope: ContainerScope = .all
     var policy: Policy = .default
-    let expected: [ExpectedFinding]
+    let expected: [ExpectedRuleFinding]
 
     var testDescription: String { "\(rule): \(name)" }
 }
@@ -30,7 +30,7 @@ private func one(_ sc: String, pod: String? = nil, extra: String = "") -> String
 
 private let runAsNonRootCases: [RuleCase] = {
     let r = RuleID.runAsNonRoot
-    let deny = { (path: String) in ExpectedFinding(r, .deny, path) }
+    let deny = { (path: String) in ExpectedRuleFinding(r, .deny, path) }
     return [
         RuleCase(name: "nothing set anywhere may run as root", rule: r, spec: one("{}"),
                  expected: [deny("\(c0)/runAsNonRoot")]),
@@ -77,13 +77,13 @@ private let runAsNonRootCases: [RuleCase] = {
         RuleCase(name: "ephemeral scope cannot fix an inherited pod runAsUser 0", rule: r,
                  spec: #"{"securityContext":{"runAsUser":0},"containers":[{"name":"a","securityContext":{"runAsUser":5}}],"ephemeralContainers":[{"name":"e"}]}"#,
                  scope: .ephemeralOnly,
-                 expected: [ExpectedFinding(r, .deny, "\(podSC)/runAsUser", fixable: false)]),
+                 expected: [ExpectedRuleFinding(r, .deny, "\(podSC)/runAsUser", fixable: false)]),
         RuleCase(name: "windows pod without runAsNonRoot fails", rule: r,
                  spec: one("{}", extra: #""os":{"name":"windows"},"#), expected: [deny("\(c0)/runAsNonRoot")]),
         RuleCase(name: "windows pod with runAsNonRoot true passes", rule: r,
                  spec: one("{}", pod: #"{"runAsNonRoot":true}"#, extra: #""os":{"name":"windows"},"#), expected: []),
         RuleCase(name: "the policy sets the action", rule: r, spec: one("{}"),
-                 policy: policy { $0.runAsNonRoot = .warn }, expected: [ExpectedFinding(r, .warn, "\(c0)/runAsNonRoot")]),
+                 policy: policy { $0.runAsNonRoot = .warn }, expected: [ExpectedRuleFinding(r, .warn, "\(c0)/runAsNonRoot")]),
         RuleCase(name: "off produces nothing", rule: r, spec: one("{}"),
                  policy: policy { $0.runAsNonRoot = .off }, expected: []),
     ]
@@ -91,7 +91,7 @@ private let runAsNonRootCases: [RuleCase] = {
 
 private let runAsUserUnsetCases: [RuleCase] = {
     let r = RuleID.runAsUserUnset
-    let warn = { (path: String) in ExpectedFinding(r, .warn, path, fixable: false) }
+    let warn = { (path: String) in ExpectedRuleFinding(r, .warn, path, fixable: false) }
     return [
         RuleCase(name: "pod runAsNonRoot true without any uid warns", rule: r,
                  spec: one("{}", pod: #"{"runAsNonRoot":true}"#), expected: [warn("\(c0)/runAsUser")]),
@@ -114,7 +114,7 @@ private let runAsUserUnsetCases: [RuleCase] = {
 
 private let capabilitiesCases: [RuleCase] = {
     let r = RuleID.capabilities
-    let deny = { (path: String) in ExpectedFinding(r, .deny, path) }
+    let deny = { (path: String) in ExpectedRuleFinding(r, .deny, path) }
     let add = { (list: String) in one(#"{"capabilities":{"add":\#(list)}}"#) }
     return [
         RuleCase(name: "an allowed capability passes", rule: r, spec: add(#"["NET_BIND_SERVICE"]"#), expected: []),
@@ -148,7 +148,7 @@ private let capabilitiesCases: [RuleCase] = {
 
 private let requireDropAllCases: [RuleCase] = {
     let r = RuleID.requireDropAll
-    let warn = ExpectedFinding(r, .warn, "\(c0)/capabilities/drop")
+    let warn = ExpectedRuleFinding(r, .warn, "\(c0)/capabilities/drop")
     return [
         RuleCase(name: "drop ALL passes", rule: r, spec: one(#"{"capabilities":{"drop":["ALL"]}}"#), expected: []),
         RuleCase(name: "no capabilities at all warns", rule: r, spec: one("{}"), expected: [warn]),
@@ -168,13 +168,13 @@ private let privilegedCases: [RuleCase] = {
     let r = RuleID.privileged
     return [
         RuleCase(name: "privileged true is denied", rule: r, spec: one(#"{"privileged":true}"#),
-                 expected: [ExpectedFinding(r, .deny, "\(c0)/privileged")]),
+                 expected: [ExpectedRuleFinding(r, .deny, "\(c0)/privileged")]),
         RuleCase(name: "privileged false passes", rule: r, spec: one(#"{"privileged":false}"#), expected: []),
         RuleCase(name: "unset passes", rule: r, spec: one("{}"), expected: []),
         RuleCase(name: "pod-level privileged does not apply", rule: r, spec: one("{}", pod: #"{"privileged":true}"#), expected: []),
         RuleCase(name: "init containers are checked", rule: r,
                  spec: #"{"containers":[{"name":"a"}],"initContainers":[{"name":"i","securityContext":{"privileged":true}}]}"#,
-                 expected: [ExpectedFinding(r, .deny, "/spec/initContainers/0/securityContext/privileged")]),
+                 expected: [ExpectedRuleFinding(r, .deny, "/spec/initContainers/0/securityContext/privileged")]),
     ]
 }()
 
@@ -183,22 +183,22 @@ private let allowPrivilegeEscalationCases: [RuleCase] = {
     let path = "\(c0)/allowPrivilegeEscalation"
     return [
         RuleCase(name: "explicit false passes", rule: r, spec: one(#"{"allowPrivilegeEscalation":false}"#), expected: []),
-        RuleCase(name: "unset warns", rule: r, spec: one("{}"), expected: [ExpectedFinding(r, .warn, path)]),
+        RuleCase(name: "unset warns", rule: r, spec: one("{}"), expected: [ExpectedRuleFinding(r, .warn, path)]),
         RuleCase(name: "true warns", rule: r, spec: one(#"{"allowPrivilegeEscalation":true}"#),
-                 expected: [ExpectedFinding(r, .warn, path)]),
+                 expected: [ExpectedRuleFinding(r, .warn, path)]),
         RuleCase(name: "pod-level false does not apply", rule: r,
-                 spec: one("{}", pod: #"{"allowPrivilegeEscalation":false}"#), expected: [ExpectedFinding(r, .warn, path)]),
+                 spec: one("{}", pod: #"{"allowPrivilegeEscalation":false}"#), expected: [ExpectedRuleFinding(r, .warn, path)]),
         RuleCase(name: "privileged implies escalation and has no fix", rule: r,
-                 spec: one(#"{"privileged":true}"#), expected: [ExpectedFinding(r, .warn, path, fixable: false)]),
+                 spec: one(#"{"privileged":true}"#), expected: [ExpectedRuleFinding(r, .warn, path, fixable: false)]),
         RuleCase(name: "privileged overrides an explicit false", rule: r,
                  spec: one(#"{"privileged":true,"allowPrivilegeEscalation":false}"#),
-                 expected: [ExpectedFinding(r, .warn, path, fixable: false)]),
+                 expected: [ExpectedRuleFinding(r, .warn, path, fixable: false)]),
         RuleCase(name: "SYS_ADMIN implies escalation and has no fix", rule: r,
                  spec: one(#"{"capabilities":{"add":["CAP_SYS_ADMIN"]}}"#),
-                 expected: [ExpectedFinding(r, .warn, path, fixable: false)]),
+                 expected: [ExpectedRuleFinding(r, .warn, path, fixable: false)]),
         RuleCase(name: "ephemeral containers are checked", rule: r,
-                 spec: #"{"containers":[\#(hardenedContainer)],"ephemeralContainers":[{"name":"debug"}]}"#,
-                 expected: [ExpectedFinding(r, .warn, "/spec/ephemeralContainers/0/securityContext/allowPrivilegeEscalation")]),
+                 spec: #"{"containers":[\#(SCFixtures.hardenedContainer)],"ephemeralContainers":[{"name":"debug"}]}"#,
+                 expected: [ExpectedRuleFinding(r, .warn, "/spec/ephemeralContainers/0/securityContext/allowPrivilegeEscalation")]),
         RuleCase(name: "windows pods have no such field", rule: r,
                  spec: one("{}", extra: #""os":{"name":"windows"},"#), expected: []),
     ]
@@ -210,26 +210,26 @@ private let readOnlyRootFilesystemCases: [RuleCase] = {
     let misplacedTrue = #"{"readOnlyRootFilesystem":true}"#
     return [
         RuleCase(name: "true passes", rule: r, spec: one(#"{"readOnlyRootFilesystem":true}"#), expected: []),
-        RuleCase(name: "unset warns", rule: r, spec: one("{}"), expected: [ExpectedFinding(r, .warn, path)]),
+        RuleCase(name: "unset warns", rule: r, spec: one("{}"), expected: [ExpectedRuleFinding(r, .warn, path)]),
         RuleCase(name: "false warns", rule: r, spec: one(#"{"readOnlyRootFilesystem":false}"#),
-                 expected: [ExpectedFinding(r, .warn, path)]),
+                 expected: [ExpectedRuleFinding(r, .warn, path)]),
         RuleCase(name: "misplaced pod-level true is left to misplacedFields", rule: r,
                  spec: one("{}", pod: misplacedTrue), expected: []),
         RuleCase(name: "misplaced pod-level true does not excuse an explicit false", rule: r,
                  spec: one(#"{"readOnlyRootFilesystem":false}"#, pod: misplacedTrue),
-                 expected: [ExpectedFinding(r, .warn, path)]),
+                 expected: [ExpectedRuleFinding(r, .warn, path)]),
         RuleCase(name: "misplaced pod-level true is reported here when misplacedFields is off", rule: r,
                  spec: one("{}", pod: misplacedTrue), policy: policy { $0.misplacedFields = .off },
-                 expected: [ExpectedFinding(r, .warn, path)]),
+                 expected: [ExpectedRuleFinding(r, .warn, path)]),
         RuleCase(name: "folding never turns a deny into a warning", rule: r,
                  spec: one("{}", pod: misplacedTrue), policy: policy { $0.readOnlyRootFilesystem = .deny },
-                 expected: [ExpectedFinding(r, .deny, path)]),
+                 expected: [ExpectedRuleFinding(r, .deny, path)]),
         RuleCase(name: "misplaced pod-level false is not folded", rule: r,
-                 spec: one("{}", pod: #"{"readOnlyRootFilesystem":false}"#), expected: [ExpectedFinding(r, .warn, path)]),
+                 spec: one("{}", pod: #"{"readOnlyRootFilesystem":false}"#), expected: [ExpectedRuleFinding(r, .warn, path)]),
         RuleCase(name: "ephemeral scope reports it here because misplacedFields does not run", rule: r,
-                 spec: #"{"securityContext":\#(misplacedTrue),"containers":[\#(hardenedContainer)],"ephemeralContainers":[{"name":"debug"}]}"#,
+                 spec: #"{"securityContext":\#(misplacedTrue),"containers":[\#(SCFixtures.hardenedContainer)],"ephemeralContainers":[{"name":"debug"}]}"#,
                  scope: .ephemeralOnly,
-                 expected: [ExpectedFinding(r, .warn, "/spec/ephemeralContainers/0/securityContext/readOnlyRootFilesystem")]),
+                 expected: [ExpectedRuleFinding(r, .warn, "/spec/ephemeralContainers/0/securityContext/readOnlyRootFilesystem")]),
         RuleCase(name: "windows pods have no such field", rule: r,
                  spec: one("{}", extra: #""os":{"name":"windows"},"#), expected: []),
     ]
@@ -240,11 +240,11 @@ private let misplacedFieldsCases: [RuleCase] = {
     return [
         RuleCase(name: "pod-level readOnlyRootFilesystem is reported at the pod", rule: r,
                  spec: one("{}", pod: #"{"runAsUser":1000,"readOnlyRootFilesystem":true}"#),
-                 expected: [ExpectedFinding(r, .warn, "\(podSC)/readOnlyRootFilesystem")]),
+                 expected: [ExpectedRuleFinding(r, .warn, "\(podSC)/readOnlyRootFilesystem")]),
         RuleCase(name: "every container-only field is reported once", rule: r,
                  spec: one("{}", pod: #"{"procMount":"Default","privileged":false,"capabilities":{"drop":["ALL"]},"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true}"#),
                  expected: ["capabilities", "privileged", "allowPrivilegeEscalation", "readOnlyRootFilesystem", "procMount"]
-                    .map { ExpectedFinding(r, .warn, "\(podSC)/\($0)") }),
+                    .map { ExpectedRuleFinding(r, .warn, "\(podSC)/\($0)") }),
         RuleCase(name: "pod-level fields that exist there pass", rule: r,
                  spec: one("{}", pod: #"{"runAsUser":1000,"runAsNonRoot":true,"fsGroup":2000,"seccompProfile":{"type":"RuntimeDefault"}}"#),
                  expected: []),
@@ -256,7 +256,7 @@ private let misplacedFieldsCases: [RuleCase] = {
                  scope: .ephemeralOnly, expected: []),
         RuleCase(name: "windows pods are reported too", rule: r,
                  spec: one("{}", pod: #"{"readOnlyRootFilesystem":true}"#, extra: #""os":{"name":"windows"},"#),
-                 expected: [ExpectedFinding(r, .warn, "\(podSC)/readOnlyRootFilesystem")]),
+                 expected: [ExpectedRuleFinding(r, .warn, "\(podSC)/readOnlyRootFilesystem")]),
     ]
 }()
 
@@ -266,9 +266,9 @@ private let misplacedFieldsCases: [RuleCase] = {
 
     @Test(arguments: cases)
     func findings(_ c: RuleCase) throws {
-        let object = try podObject(c.spec)
+        let object = try SCFixtures.pod(c.spec)
         let evaluation = PolicyEngine.evaluate(object, policy: c.policy, scope: c.scope, checks: securityContextChecks(c.rule))
-        #expect(evaluation.findings.map(ExpectedFinding.init) == c.expected)
+        #expect(evaluation.findings.map(ExpectedRuleFinding.init) == c.expected)
         for finding in evaluation.findings {
             #expect(!finding.message.isEmpty)
             if let ref = finding.container { #expect(finding.message.hasPrefix("\(ref.kind.noun) \"")) }

@@ -4,7 +4,7 @@ import TidegateJSON
 
 @Suite struct SecurityContextEffectiveTests {
     private func effective(_ spec: String, container index: Int = 0) throws -> EffectiveSecurityContext {
-        let pod = try #require(PodUnderReview(object: try podObject(spec)))
+        let pod = try #require(PodUnderReview(object: try SCFixtures.pod(spec)))
         return pod.effectiveSecurityContext(of: pod.containers[index])
     }
 
@@ -114,7 +114,7 @@ import TidegateJSON
     }
 
     @Test func everyContainerKindInScope() throws {
-        let pod = try #require(PodUnderReview(object: try podObject(
+        let pod = try #require(PodUnderReview(object: try SCFixtures.pod(
             #"{"containers":[{"name":"a"}],"initContainers":[{"name":"i"}],"ephemeralContainers":[{"name":"e"}]}"#)))
         #expect(pod.effectiveSecurityContexts().map(\.container.name) == ["a", "i", "e"])
         #expect(pod.effectiveSecurityContexts(.ephemeralOnly).map(\.container.name) == ["e"])

@@ -21,41 +21,41 @@ private func ops(_ patch: JSONPatch) -> [String] {
 }
 
 /// Manifests the fix-to-fixpoint and idempotence tests run over.
-struct NamedManifest: CustomTestStringConvertible, Sendable {
+struct SCManifest: CustomTestStringConvertible, Sendable {
     let name: String
     let object: @Sendable () throws -> JSONValue
 
     var testDescription: String { name }
 }
 
-let fixCorpus: [NamedManifest] = {
+let securityContextFixCorpus: [SCManifest] = {
     var corpus = [
-        NamedManifest(name: "pod with nothing set") { try podObject(#"{"containers":[{"name":"a"},{"name":"b"}]}"#) },
-        NamedManifest(name: "pod whose container securityContext is null") {
-            try podObject(#"{"containers":[{"name":"a","securityContext":null}]}"#)
+        SCManifest(name: "pod with nothing set") { try SCFixtures.pod(#"{"containers":[{"name":"a"},{"name":"b"}]}"#) },
+        SCManifest(name: "pod whose container securityContext is null") {
+            try SCFixtures.pod(#"{"containers":[{"name":"a","securityContext":null}]}"#)
         },
-        NamedManifest(name: "pod runAsUser 0 inherited by three kinds of container") {
-            try podObject(#"{"securityContext":{"runAsUser":0},"containers":[{"name":"a"}],"initContainers":[{"name":"i"}],"ephemeralContainers":[{"name":"e"}]}"#)
+        SCManifest(name: "pod runAsUser 0 inherited by three kinds of container") {
+            try SCFixtures.pod(#"{"securityContext":{"runAsUser":0},"containers":[{"name":"a"}],"initContainers":[{"name":"i"}],"ephemeralContainers":[{"name":"e"}]}"#)
         },
-        NamedManifest(name: "container runAsUser 0 against pod runAsNonRoot true") {
-            try podObject(#"{"securityContext":{"runAsNonRoot":true},"containers":[{"name":"a","securityContext":{"runAsUser":0}}]}"#)
+        SCManifest(name: "container runAsUser 0 against pod runAsNonRoot true") {
+            try SCFixtures.pod(#"{"securityContext":{"runAsNonRoot":true},"containers":[{"name":"a","securityContext":{"runAsUser":0}}]}"#)
         },
-        NamedManifest(name: "privileged container with SYS_ADMIN and escalation") {
-            try podObject(#"{"containers":[{"name":"a","securityContext":{"privileged":true,"allowPrivilegeEscalation":true,"capabilities":{"add":["SYS_ADMIN","NET_BIND_SERVICE","cap_chown"],"drop":null}}}]}"#)
+        SCManifest(name: "privileged container with SYS_ADMIN and escalation") {
+            try SCFixtures.pod(#"{"containers":[{"name":"a","securityContext":{"privileged":true,"allowPrivilegeEscalation":true,"capabilities":{"add":["SYS_ADMIN","NET_BIND_SERVICE","cap_chown"],"drop":null}}}]}"#)
         },
-        NamedManifest(name: "every container-only field at pod level") {
-            try podObject(#"{"securityContext":{"procMount":"Default","privileged":true,"capabilities":{"add":["NET_RAW"],"drop":["ALL"]},"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true},"containers":[{"name":"a","securityContext":{"privileged":true}},{"name":"b","securityContext":{"readOnlyRootFilesystem":false,"capabilities":{"drop":["NET_RAW"]}}}],"initContainers":[{"name":"i"}]}"#)
+        SCManifest(name: "every container-only field at pod level") {
+            try SCFixtures.pod(#"{"securityContext":{"procMount":"Default","privileged":true,"capabilities":{"add":["NET_RAW"],"drop":["ALL"]},"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true},"containers":[{"name":"a","securityContext":{"privileged":true}},{"name":"b","securityContext":{"readOnlyRootFilesystem":false,"capabilities":{"drop":["NET_RAW"]}}}],"initContainers":[{"name":"i"}]}"#)
         },
-        NamedManifest(name: "aliases of the allowed capability") {
-            try podObject(#"{"containers":[{"name":"a","securityContext":{"capabilities":{"add":["cap_net_bind_service","SYS_ADMIN","CAP_NET_BIND_SERVICE"]}}}]}"#)
+        SCManifest(name: "aliases of the allowed capability") {
+            try SCFixtures.pod(#"{"containers":[{"name":"a","securityContext":{"capabilities":{"add":["cap_net_bind_service","SYS_ADMIN","CAP_NET_BIND_SERVICE"]}}}]}"#)
         },
-        NamedManifest(name: "windows pod with misplaced fields") {
-            try podObject(#"{"os":{"name":"windows"},"securityContext":{"readOnlyRootFilesystem":true},"containers":[{"name":"a"}]}"#)
+        SCManifest(name: "windows pod with misplaced fields") {
+            try SCFixtures.pod(#"{"os":{"name":"windows"},"securityContext":{"readOnlyRootFilesystem":true},"containers":[{"name":"a"}]}"#)
         },
     ]
     for kind in WorkloadKind.allCases {
-        corpus.append(NamedManifest(name: "\(kind.rawValue) with init and ephemeral containers") {
-            try workloadObject(kind, spec: #"{"securityContext":{"readOnlyRootFilesystem":true},"containers":[{"name":"a","securityContext":{"runAsUser":0}}],"initContainers":[{"name":"i","securityContext":{"capabilities":{"add":["NET_ADMIN"]}}}],"ephemeralContainers":[{"name":"e"}]}"#)
+        corpus.append(SCManifest(name: "\(kind.rawValue) with init and ephemeral containers") {
+            try SCFixtures.workload(kind, spec: #"{"securityContext":{"readOnlyRootFilesystem":true},"containers":[{"name":"a","securityContext":{"runAsUser":0}}],"initContainers":[{"name":"i","securityContext":{"capabilities":{"add":["NET_ADMIN"]}}}],"ephemeralContainers":[{"name":"e"}]}"#)
         })
     }
     return corpus
@@ -115,7 +115,7 @@ func apiRejections(_ object: JSONValue) throws -> [String] {
                     #"{"op":"add","path":"/spec/containers/0/securityContext/readOnlyRootFilesystem","value":true}"#,
                 ]),
         FixCase(name: "misplaced loosening values are only removed",
-                spec: #"{"securityContext":{"runAsUser":1000,"privileged":true,"capabilities":{"add":["SYS_ADMIN"]}},"containers":[\#(hardenedContainer)]}"#,
+                spec: #"{"securityContext":{"runAsUser":1000,"privileged":true,"capabilities":{"add":["SYS_ADMIN"]}},"containers":[\#(SCFixtures.hardenedContainer)]}"#,
                 patch: [
                     #"{"op":"remove","path":"/spec/securityContext/capabilities"}"#,
                     #"{"op":"remove","path":"/spec/securityContext/privileged"}"#,
@@ -144,14 +144,14 @@ func apiRejections(_ object: JSONValue) throws -> [String] {
 
     @Test(arguments: exactCases)
     func exactPatch(_ c: FixCase) throws {
-        let object = try podObject(c.spec)
+        let object = try SCFixtures.pod(c.spec)
         let result = fixSecurityContext(object)
         #expect(ops(result.patch) == c.patch)
         #expect(try result.patch.applied(to: object) == result.fixed)
     }
 
-    @Test(arguments: fixCorpus)
-    func fixingReachesAFixpointAndIsIdempotent(_ manifest: NamedManifest) throws {
+    @Test(arguments: securityContextFixCorpus)
+    func fixingReachesAFixpointAndIsIdempotent(_ manifest: SCManifest) throws {
         let object = try manifest.object()
         let result = PolicyEngine.fix(object, policy: .default)
         #expect(!result.patch.operations.isEmpty)
@@ -165,9 +165,9 @@ func apiRejections(_ object: JSONValue) throws -> [String] {
 
         let after = PolicyEngine.evaluate(result.fixed, policy: .default)
         let fixable = after.findings.filter { !($0.fix?.operations.isEmpty ?? true) }
-        #expect(fixable.isEmpty, "still fixable: \(fixable.map(ExpectedFinding.init))")
+        #expect(fixable.isEmpty, "still fixable: \(fixable.map(ExpectedRuleFinding.init))")
         #expect(!after.findings.contains { $0.rule.hasPrefix("securityContext.") && $0.action == .deny })
-        #expect(after.findings.map(ExpectedFinding.init) == result.remaining.map(ExpectedFinding.init))
+        #expect(after.findings.map(ExpectedRuleFinding.init) == result.remaining.map(ExpectedRuleFinding.init))
 
         let again = PolicyEngine.fix(result.fixed, policy: .default)
         #expect(again.patch.operations.isEmpty)
@@ -176,8 +176,8 @@ func apiRejections(_ object: JSONValue) throws -> [String] {
 
     /// The mutating endpoint applies only some rules' fixes; no subset may make the object
     /// invalid where the author's was not.
-    @Test(arguments: fixCorpus)
-    func partialFixesNeverBreakTheObject(_ manifest: NamedManifest) throws {
+    @Test(arguments: securityContextFixCorpus)
+    func partialFixesNeverBreakTheObject(_ manifest: SCManifest) throws {
         let object = try manifest.object()
         let autoApply = Policy.default.mutation.autoApply
         var selections: [(String, @Sendable (Finding) -> Bool)] = [("autoApply", { autoApply.contains($0.rule) })]
@@ -196,17 +196,17 @@ func apiRejections(_ object: JSONValue) throws -> [String] {
 
     @Test(arguments: WorkloadKind.allCases)
     func findingsAndFixesAddressThePodSpecOfEveryKind(_ kind: WorkloadKind) throws {
-        let object = try workloadObject(kind, spec: #"{"securityContext":{"readOnlyRootFilesystem":true},"containers":[{"name":"a"}],"initContainers":[{"name":"i"}]}"#)
+        let object = try SCFixtures.workload(kind, spec: #"{"securityContext":{"readOnlyRootFilesystem":true},"containers":[{"name":"a"}],"initContainers":[{"name":"i"}]}"#)
         let findings = PolicyEngine.evaluate(object, policy: .default, checks: securityContextChecks()).findings
         let spec = kind.podSpecPath.description
-        #expect(findings.map(ExpectedFinding.init) == [
-            ExpectedFinding(RuleID.misplacedFields, .warn, "\(spec)/securityContext/readOnlyRootFilesystem"),
-            ExpectedFinding(RuleID.runAsNonRoot, .deny, "\(spec)/containers/0/securityContext/runAsNonRoot"),
-            ExpectedFinding(RuleID.runAsNonRoot, .deny, "\(spec)/initContainers/0/securityContext/runAsNonRoot"),
-            ExpectedFinding(RuleID.requireDropAll, .warn, "\(spec)/containers/0/securityContext/capabilities/drop"),
-            ExpectedFinding(RuleID.requireDropAll, .warn, "\(spec)/initContainers/0/securityContext/capabilities/drop"),
-            ExpectedFinding(RuleID.allowPrivilegeEscalation, .warn, "\(spec)/containers/0/securityContext/allowPrivilegeEscalation"),
-            ExpectedFinding(RuleID.allowPrivilegeEscalation, .warn, "\(spec)/initContainers/0/securityContext/allowPrivilegeEscalation"),
+        #expect(findings.map(ExpectedRuleFinding.init) == [
+            ExpectedRuleFinding(RuleID.misplacedFields, .warn, "\(spec)/securityContext/readOnlyRootFilesystem"),
+            ExpectedRuleFinding(RuleID.runAsNonRoot, .deny, "\(spec)/containers/0/securityContext/runAsNonRoot"),
+            ExpectedRuleFinding(RuleID.runAsNonRoot, .deny, "\(spec)/initContainers/0/securityContext/runAsNonRoot"),
+            ExpectedRuleFinding(RuleID.requireDropAll, .warn, "\(spec)/containers/0/securityContext/capabilities/drop"),
+            ExpectedRuleFinding(RuleID.requireDropAll, .warn, "\(spec)/initContainers/0/securityContext/capabilities/drop"),
+            ExpectedRuleFinding(RuleID.allowPrivilegeEscalation, .warn, "\(spec)/containers/0/securityContext/allowPrivilegeEscalation"),
+            ExpectedRuleFinding(RuleID.allowPrivilegeEscalation, .warn, "\(spec)/initContainers/0/securityContext/allowPrivilegeEscalation"),
         ])
         for finding in findings {
             for op in finding.fix?.operations ?? [] { #expect(op.path.hasPrefix(kind.podSpecPath)) }
@@ -214,7 +214,7 @@ func apiRejections(_ object: JSONValue) throws -> [String] {
     }
 
     @Test func messagesSayWhatOverridesWhat() throws {
-        let object = try podObject(#"{"securityContext":{"runAsNonRoot":true},"containers":[{"name":"web","securityContext":{"runAsUser":0}},{"name":"side","securityContext":{"runAsNonRoot":false}}]}"#)
+        let object = try SCFixtures.pod(#"{"securityContext":{"runAsNonRoot":true},"containers":[{"name":"web","securityContext":{"runAsUser":0}},{"name":"side","securityContext":{"runAsNonRoot":false}}]}"#)
         let messages = PolicyEngine.evaluate(object, policy: .default, checks: securityContextChecks(RuleID.runAsNonRoot))
             .findings.map(\.message)
         #expect(messages == [
@@ -224,7 +224,7 @@ func apiRejections(_ object: JSONValue) throws -> [String] {
     }
 
     @Test func aMisplacedFieldSaysKubernetesDropsIt() throws {
-        let object = try podObject(#"{"securityContext":{"readOnlyRootFilesystem":true},"containers":[{"name":"web"}]}"#)
+        let object = try SCFixtures.pod(#"{"securityContext":{"readOnlyRootFilesystem":true},"containers":[{"name":"web"}]}"#)
         let finding = try #require(PolicyEngine.evaluate(object, policy: .default, checks: securityContextChecks(RuleID.misplacedFields)).findings.first)
         #expect(finding.container == nil)
         #expect(finding.message == "pod-level securityContext.readOnlyRootFilesystem is ignored: the field exists only on containers, so Kubernetes drops it at pod level")
