@@ -7,6 +7,13 @@ public enum Checks {
 
     /// Least-privilege checks (Checks/SecurityContext*.swift).
     static let securityContextChecks: [CheckRegistration] = [
+        MisplacedFieldsCheck.registration,
         PrivilegedCheck.registration,
+        RunAsNonRootCheck.registration,
+        RunAsUserUnsetCheck.registration,
+        CapabilitiesCheck.registration,
+        RequireDropAllCheck.registration,
+        AllowPrivilegeEscalationCheck.registration,
+        ReadOnlyRootFilesystemCheck.registration,
     ]
 }

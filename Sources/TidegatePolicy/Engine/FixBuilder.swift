@@ -12,27 +12,34 @@ public enum FixBuilder {
         for (i, token) in path.tokens.enumerated() {
             let isLast = i == path.tokens.count - 1
             let here = prefix / token
-            let child: JSONValue?
+            let found: JSONValue?
             switch node {
             case .object(let o):
-                child = o[token]
+                found = o[token]
             case .array(let a):
-                // Checks only address existing elements; an index past the end is a bug upstream,
-                // and replacing the array would destroy user data, so emit nothing.
+                // Arrays (`containers`) are walked, never created or reshaped: an element the
+                // document lacks cannot be given a value.
                 guard let index = Int(token), a.indices.contains(index) else { return [] }
-                child = a[index]
+                found = a[index]
             default:
-                // An existing scalar or null parent is replaced wholesale.
+                // An existing non-object parent (null, a string) is replaced wholesale.
                 return [.replace(prefix, nest(value, under: Array(path.tokens[i...])))]
             }
-            guard let child else {
+            guard let child = found else {
                 return [.add(here, nest(value, under: Array(path.tokens[(i + 1)...])))]
             }
             if isLast {
                 return child == value ? [] : [.replace(here, value)]
             }
-            node = child
-            prefix = here
+            switch child {
+            case .object, .array:
+                node = child
+                prefix = here
+                continue
+            default:
+                break
+            }
+            return [.replace(here, nest(value, under: Array(path.tokens[(i + 1)...])))]
         }
         return [.replace(path, value)]
     }
