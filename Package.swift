@@ -20,6 +20,7 @@ let package = Package(
     name: "tidegate",
     products: [
         .executable(name: "tidegate", targets: ["tidegate"]),
+        .library(name: "TidegateHTTP1", targets: ["TidegateHTTP1"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
