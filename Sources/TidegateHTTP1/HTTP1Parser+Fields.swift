@@ -145,7 +145,10 @@ extension HTTP1Parser {
         case -1:
             state = .chunkSize
         default:
-            pending.body.reserveCapacity(length)
+            // A declared length is a promise, not bytes: reserving all of it up front would let
+            // idle peers pin maxBodyBytes each. Typical reviews fit the first allocation; larger
+            // bodies grow geometrically with what actually arrives.
+            pending.body.reserveCapacity(min(length, Self.initialBodyCapacity))
             state = .fixedBody(remaining: length)
         }
         return nil

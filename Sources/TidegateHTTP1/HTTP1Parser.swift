@@ -20,6 +20,8 @@ public struct HTTP1Parser: Sendable {
     static let maxRequestLineBytes = 8 * 1024
     /// Chunk-size lines are a few hex digits; the rest is extensions, which we tolerate up to here.
     static let maxChunkSizeLineBytes = 4 * 1024
+    /// Body bytes reserved before any arrive (AdmissionReviews are mostly 3-60 KB).
+    static let initialBodyCapacity = 64 * 1024
 
     enum State: Sendable, Equatable {
         case requestLine
@@ -48,10 +50,11 @@ public struct HTTP1Parser: Sendable {
 
     /// True while a request is partly received (request line, headers or body), false between
     /// requests. The transport applies its header/body deadline when true, its idle one when false.
+    /// Empty lines between requests (some clients send a CRLF after a body) leave it idle.
     public var isMidRequest: Bool {
         switch state {
         case .finished: false
-        case .requestLine: !partialLine.isEmpty || pending.headerBytes > 0
+        case .requestLine: !partialLine.isEmpty
         default: true
         }
     }

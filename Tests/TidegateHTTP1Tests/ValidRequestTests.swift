@@ -125,5 +125,25 @@ let validCases: [ValidCase] = [
         #expect(events.count == 1)
         #expect(!parser.isMidRequest)
         #expect(!parser.isFinished)
+        _ = feed(&parser, Array("\r\n".utf8))
+        #expect(!parser.isMidRequest, "a CRLF after a body is not the start of a request")
+        _ = feed(&parser, Array("\r".utf8))
+        #expect(parser.isMidRequest)
+    }
+
+    @Test func declaredLengthIsNotReservedBeforeTheBytesArrive() {
+        var parser = HTTP1Parser()
+        _ = feed(&parser, Array("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3000000\r\n\r\n".utf8))
+        #expect(parser.pending.body.capacity <= HTTP1Parser.initialBodyCapacity * 2)
+    }
+
+    @Test func unlimitedBodyWithAHugeDeclaredLengthDoesNotTrap() {
+        var unlimited = HTTPLimits()
+        unlimited.maxBodyBytes = Int.max
+        var parser = HTTP1Parser(limits: unlimited)
+        let events = feed(&parser, Array("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\nabc".utf8))
+        #expect(events.isEmpty)
+        #expect(parser.isMidRequest)
+        #expect(parser.bufferedByteCount == 3)
     }
 }
