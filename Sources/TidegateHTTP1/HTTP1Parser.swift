@@ -103,11 +103,13 @@ public struct HTTP1Parser: Sendable {
     private mutating func consumeLine(_ bytes: UnsafeRawBufferPointer, from start: Int,
                                       _ events: inout [HTTP1Event]) -> Int {
         let end = bytes.count
-        var lf = start
-        while lf < end, bytes[lf] != ASCII.lf { lf += 1 }
         let (limit, tooLong) = lineLimit()
-        if lf == end {
-            if partialLine.count + (end - start) > limit {
+        // An LF further than this would make the line too long: no need to look past it.
+        let scanEnd = min(end, start + max(0, limit - partialLine.count))
+        var lf = start
+        while lf < scanEnd, bytes[lf] != ASCII.lf { lf += 1 }
+        if lf == scanEnd {
+            if scanEnd < end {
                 fail(tooLong, &events)
             } else {
                 partialLine.append(contentsOf: bytes.slice(start..<end))
@@ -115,10 +117,6 @@ public struct HTTP1Parser: Sendable {
             return end
         }
         let lineLength = partialLine.count + (lf - start) + 1
-        if lineLength > limit {
-            fail(tooLong, &events)
-            return end
-        }
         if partialLine.isEmpty {
             handleLine(bytes.slice(start..<lf), length: lineLength, &events)
         } else {
