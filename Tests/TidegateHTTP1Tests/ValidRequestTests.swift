@@ -54,6 +54,12 @@ let validCases: [ValidCase] = [
               raw: "POST /v HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
                   + "0A\r\n0123456789\r\n00b\r\nabcdefghijk\r\n0\r\n\r\n",
               expected: ["POST /v body=0123456789abcdefghijk keepAlive=true"]),
+    ValidCase(name: "chunk size with whitespace before its extension",
+              raw: "POST /v HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3 ; a=\"b c\"\r\nabc\r\n0;last\r\n\r\n",
+              expected: ["POST /v body=abc keepAlive=true"]),
+    ValidCase(name: "chunk data containing CRLF and hex-looking bytes",
+              raw: "POST /v HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n\r\n0\r\n\r\n\r\n0\r\n\r\n",
+              expected: ["POST /v body=\r\n0\r\n\r\n keepAlive=true"]),
     ValidCase(name: "pipelined requests come out in order",
               raw: "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nPOST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
                   + "POST /3 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n\r\n"
@@ -145,5 +151,21 @@ let validCases: [ValidCase] = [
         #expect(events.isEmpty)
         #expect(parser.isMidRequest)
         #expect(parser.bufferedByteCount == 3)
+    }
+}
+
+@Suite struct IncompleteRequestTests {
+    @Test(arguments: [
+        "GET / HTTP/1.1\r\nHost: a\r\n",
+        "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nabcd",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: 1\r\n",
+    ])
+    func truncatedRequestWaitsMidRequestWithoutEvents(_ raw: String) {
+        var parser = HTTP1Parser()
+        #expect(feed(&parser, Array(raw.utf8)).isEmpty)
+        #expect(parser.isMidRequest)
+        #expect(!parser.isFinished)
     }
 }
