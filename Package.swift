@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "TidegateJSON", targets: ["TidegateJSON"]),
         .library(name: "TidegatePolicy", targets: ["TidegatePolicy"]),
         .library(name: "TidegateAdmission", targets: ["TidegateAdmission"]),
+        .library(name: "TidegateHTTP1", targets: ["TidegateHTTP1"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

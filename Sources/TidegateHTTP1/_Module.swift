@@ -1,1 +1,0 @@
-// TidegateHTTP1: see Package.swift for the layer map.
