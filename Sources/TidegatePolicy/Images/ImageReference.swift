@@ -21,19 +21,28 @@
 public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
     /// The reference as written.
     public let familiar: String
+    /// Where each part sits in `familiar`; the parts are cut out only when asked for, so that
+    /// checks which only ask "is there a digest?" allocate nothing.
+    let spans: ReferenceSpans
+
     /// The registry host and optional port: `docker.io` when none was written, otherwise as
     /// written (case kept) except `index.docker.io`, which becomes `docker.io`.
-    public let domain: String
+    public var domain: String {
+        spans.domainIsDockerHubDefault ? "docker.io" : slice(0, spans.domainEnd)
+    }
     /// The repository path, with `library/` added for one-segment Docker Hub names.
-    public let path: String
+    public var path: String {
+        (spans.addsLibrary ? "library/" : "") + slice(spans.pathStart, spans.pathEnd)
+    }
     /// The tag as written (case kept), nil when none was written.
-    public let tag: String?
+    public var tag: String? { spans.hasTag ? slice(spans.pathEnd + 1, spans.tagEnd) : nil }
     /// `algorithm:hex`, nil when none was written.
-    public let digest: String?
+    public var digest: String? { spans.hasDigest ? slice(spans.tagEnd + 1, familiar.utf8.count) : nil }
     /// No registry was written: the name silently resolves to Docker Hub.
-    public let registryWasImplicit: Bool
-    /// Length in bytes of the name as written (registry and path, no tag or digest).
-    let writtenNameLength: Int
+    public var registryWasImplicit: Bool { spans.registryWasImplicit }
+
+    public var hasTag: Bool { spans.hasTag }
+    public var hasDigest: Bool { spans.hasDigest }
 
     /// `domain/path`.
     public var name: String { domain + "/" + path }
@@ -45,7 +54,7 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
         var out = name
         if let tag { out += ":" + tag }
         if let digest { out += "@" + digest }
-        if tag == nil && digest == nil { out += ":latest" }
+        if !hasTag && !hasDigest { out += ":latest" }
         return out
     }
 
@@ -58,39 +67,65 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
 
     /// The reference as written with its tag removed: `nginx:1.27@sha256:…` → `nginx@sha256:…`.
     var withoutTag: String {
-        let writtenName = String(decoding: familiar.utf8.prefix(writtenNameLength), as: UTF8.self)
+        let writtenName = slice(0, spans.pathEnd)
         guard let digest else { return writtenName }
         return writtenName + "@" + digest
     }
 
     /// Neither tag nor digest, or the tag `latest` without a digest: what runs can change
     /// with every pull.
-    public var isMutable: Bool { digest == nil && (tag == nil || tag == "latest") }
+    public var isMutable: Bool {
+        guard !spans.hasDigest else { return false }
+        guard spans.hasTag else { return true }
+        return spans.tagEnd - spans.pathEnd - 1 == 6 && familiar.utf8.dropFirst(spans.pathEnd + 1).prefix(6).elementsEqual("latest".utf8)
+    }
 
     public var description: String { familiar }
+
+    private func slice(_ from: Int, _ to: Int) -> String {
+        let u = familiar.utf8
+        return String(decoding: u[u.index(u.startIndex, offsetBy: from)..<u.index(u.startIndex, offsetBy: to)], as: UTF8.self)
+    }
 
     /// Parses and normalises `text`. Never traps; the work is linear in the input.
     public static func parse(_ text: String) throws(ImageReferenceError) -> ImageReference {
         var copy = text
-        let result = copy.withUTF8 { bytes in ReferenceParser(bytes: bytes).parse() }
-        switch result {
+        switch copy.withUTF8({ ReferenceParser(bytes: $0).parse() }) {
         case .failure(let error): throw error
-        case .success(let parts):
-            return ImageReference(
-                familiar: text, domain: parts.domain, path: parts.path, tag: parts.tag, digest: parts.digest,
-                registryWasImplicit: parts.registryWasImplicit, writtenNameLength: parts.writtenNameLength)
+        case .success(let spans): return ImageReference(familiar: text, spans: spans)
+        }
+    }
+
+    /// Runs `body` on the bytes of the registry host and of the path as written (without any
+    /// added `library/`), for matching without building strings.
+    func withNameBytes<R>(_ body: (_ domain: UnsafeBufferPointer<UInt8>, _ path: UnsafeBufferPointer<UInt8>) -> R) -> R {
+        var copy = familiar
+        return copy.withUTF8 { bytes in
+            let path = UnsafeBufferPointer(rebasing: bytes[spans.pathStart..<spans.pathEnd])
+            if spans.domainIsDockerHubDefault {
+                let hub: StaticString = "docker.io"
+                return body(UnsafeBufferPointer(start: hub.utf8Start, count: hub.utf8CodeUnitCount), path)
+            }
+            return body(UnsafeBufferPointer(rebasing: bytes[0..<spans.domainEnd]), path)
         }
     }
 }
 
-/// The pieces `ImageReference.parse` extracts, decided over the raw bytes.
-struct ReferenceParts {
-    var domain: String
-    var path: String
-    var tag: String?
-    var digest: String?
-    var registryWasImplicit: Bool
-    var writtenNameLength: Int
+/// Byte offsets of the parts of a reference inside the text as written:
+/// `[domain "/"] path [":" tag] ["@" digest]`.
+struct ReferenceSpans: Sendable, Hashable {
+    /// End of the written registry host; 0 when none was written.
+    var domainEnd = 0
+    var registryWasImplicit = true
+    /// The host is Docker Hub's by default: none written, or `index.docker.io`.
+    var domainIsDockerHubDefault = true
+    var addsLibrary = false
+    var pathStart = 0
+    var pathEnd = 0
+    /// End of the tag; equal to `pathEnd` when there is none. The digest starts after it.
+    var tagEnd = 0
+    var hasTag = false
+    var hasDigest = false
 }
 
 struct ReferenceParser {
@@ -99,7 +134,7 @@ struct ReferenceParser {
 
     let bytes: UnsafeBufferPointer<UInt8>
 
-    func parse() -> Result<ReferenceParts, ImageReferenceError> {
+    func parse() -> Result<ReferenceSpans, ImageReferenceError> {
         let b = bytes, n = b.count
         guard n > 0 else {
             return .failure(ImageReferenceError(.empty, "invalid reference format: the image reference is empty"))
@@ -108,63 +143,67 @@ struct ReferenceParser {
             return .failure(ImageReferenceError(.ambiguousImageID,
                 "invalid repository name: a 64-character hexadecimal string is ambiguous with an image id; write a repository name"))
         }
+        var spans = ReferenceSpans()
 
         // Registry detection, decided on the first "/"-separated segment of the whole input.
-        var domainRange: Range<Int>? = nil
-        var isLegacyIndex = false
-        var remainder = 0..<n
-        if let slash = G.firstIndex(of: G.slash, in: b, 0..<n) {
-            let first = 0..<slash
-            if G.equals(b, first, "localhost") || G.equals(b, first, "index.docker.io") || first.contains(where: {
-                b[$0] == G.dot || b[$0] == G.colon || G.isUpper(b[$0])
-            }) {
-                domainRange = first
-                isLegacyIndex = G.equals(b, first, "index.docker.io")
-                remainder = (slash + 1)..<n
+        var firstSlash = -1
+        var firstSegmentLooksLikeHost = false
+        for i in 0..<n {
+            let c = b[i]
+            if c == G.slash { firstSlash = i; break }
+            if c == G.dot || c == G.colon || G.isUpper(c) { firstSegmentLooksLikeHost = true }
+        }
+        if firstSlash >= 0 && (firstSegmentLooksLikeHost || G.equals(b, 0..<firstSlash, "localhost")) {
+            spans.registryWasImplicit = false
+            spans.domainEnd = firstSlash
+            spans.domainIsDockerHubDefault = G.equals(b, 0..<firstSlash, "index.docker.io")
+            spans.pathStart = firstSlash + 1
+        }
+        let onDockerHub = spans.domainIsDockerHubDefault || G.equals(b, 0..<spans.domainEnd, "docker.io")
+
+        // One pass over the rest: `path [":" tag] ["@" digest]` (the path holds neither ":"
+        // nor "@", the tag no "@"), plus what normalisation needs to know.
+        var firstColon = -1, tagColon = -1, atSign = -1
+        var slashInRemainder = false, upperBeforeFirstColon = false
+        for i in spans.pathStart..<n {
+            let c = b[i]
+            if c == G.colon {
+                if firstColon < 0 { firstColon = i }
+                if tagColon < 0 && atSign < 0 { tagColon = i }
+            } else if c == G.at {
+                if atSign < 0 { atSign = i }
+            } else if c == G.slash {
+                slashInRemainder = true
+            } else if firstColon < 0 && G.isUpper(c) {
+                upperBeforeFirstColon = true
             }
         }
-        let onDockerHub = domainRange == nil || isLegacyIndex || G.equals(b, domainRange!, "docker.io")
-        let addsLibrary = onDockerHub && G.firstIndex(of: G.slash, in: b, remainder) == nil
+        spans.addsLibrary = onDockerHub && !slashInRemainder
+        spans.pathEnd = tagColon >= 0 ? tagColon : (atSign >= 0 ? atSign : n)
+        spans.hasTag = tagColon >= 0
+        spans.tagEnd = atSign >= 0 ? atSign : (spans.hasTag ? n : spans.pathEnd)
+        spans.hasDigest = atSign >= 0
 
-        // The repository name must be lowercase; checked before the grammar so the reason
-        // names the real problem instead of a generic format error.
-        let remote = remainder.lowerBound..<(G.firstIndex(of: G.colon, in: b, remainder) ?? remainder.upperBound)
-        if remote.contains(where: { G.isUpper(b[$0]) }) {
+        // The repository name must be lowercase; checked before the grammar (as distribution
+        // does) so the reason names the real problem instead of a generic format error.
+        if upperBeforeFirstColon {
+            let remote = spans.pathStart..<(firstColon >= 0 ? firstColon : n)
             return .failure(ImageReferenceError(.uppercaseRepository,
                 "invalid reference format: repository name must be lowercase (\(quotedExcerpt(G.text(b, remote))))"))
         }
-
-        // name [":" tag] ["@" digest]: the path holds neither ":" nor "@", the tag no "@".
-        let atSign = G.firstIndex(of: G.at, in: b, remainder)
-        let beforeDigest = remainder.lowerBound..<(atSign ?? remainder.upperBound)
-        let tagColon = G.firstIndex(of: G.colon, in: b, beforeDigest)
-        let pathRange = beforeDigest.lowerBound..<(tagColon ?? beforeDigest.upperBound)
-
-        if let domainRange, !isLegacyIndex, let error = G.registryHostError(b, domainRange) { return .failure(error) }
+        if !spans.registryWasImplicit && !spans.domainIsDockerHubDefault,
+           let error = G.registryHostError(b, 0..<spans.domainEnd) {
+            return .failure(error)
+        }
+        let pathRange = spans.pathStart..<spans.pathEnd
         if let error = G.repositoryPathError(b, pathRange) { return .failure(error) }
-        let pathLength = pathRange.count + (addsLibrary ? 8 : 0)
+        let pathLength = pathRange.count + (spans.addsLibrary ? 8 : 0)
         if pathLength > Self.maxPathLength {
             return .failure(ImageReferenceError(.repositoryNameTooLong,
                 "invalid reference format: repository name must not be more than \(Self.maxPathLength) characters (it is \(pathLength))"))
         }
-        var tagRange: Range<Int>? = nil
-        if let tagColon {
-            let r = (tagColon + 1)..<beforeDigest.upperBound
-            if let error = G.tagError(b, r) { return .failure(error) }
-            tagRange = r
-        }
-        var digestRange: Range<Int>? = nil
-        if let atSign {
-            let r = (atSign + 1)..<n
-            if let error = G.digestError(b, r) { return .failure(error) }
-            digestRange = r
-        }
-
-        let domain = (domainRange == nil || isLegacyIndex) ? "docker.io" : G.text(b, domainRange!)
-        let path = addsLibrary ? "library/" + G.text(b, pathRange) : G.text(b, pathRange)
-        return .success(ReferenceParts(
-            domain: domain, path: path,
-            tag: tagRange.map { G.text(b, $0) }, digest: digestRange.map { G.text(b, $0) },
-            registryWasImplicit: domainRange == nil, writtenNameLength: pathRange.upperBound))
+        if spans.hasTag, let error = G.tagError(b, (spans.pathEnd + 1)..<spans.tagEnd) { return .failure(error) }
+        if spans.hasDigest, let error = G.digestError(b, (spans.tagEnd + 1)..<n) { return .failure(error) }
+        return .success(spans)
     }
 }

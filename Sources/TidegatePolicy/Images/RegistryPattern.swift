@@ -79,23 +79,36 @@ public struct RegistryPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether `image` comes from this registry (and repository prefix).
     public func matches(_ image: ImageReference) -> Bool {
-        guard hostMatches(image.domain) else { return false }
-        if pathPrefix.isEmpty { return true }
-        guard image.path.hasPrefix(pathPrefix) else { return false }
-        // Whole segments only: `gcr.io/team` must not trust `gcr.io/team-evil/x`.
-        let rest = image.path.utf8.dropFirst(pathPrefix.utf8.count)
-        return rest.isEmpty || rest.first == UInt8(ascii: "/")
+        image.withNameBytes { domain, path in
+            hostMatches(domain) && pathMatches(path, addsLibrary: image.spans.addsLibrary)
+        }
     }
 
-    private func hostMatches(_ domain: String) -> Bool {
-        let d = domain.utf8, h = host.utf8
-        if !isWildcard { return d.count == h.count && Self.equalIgnoringCase(d, h) }
+    private func hostMatches(_ d: UnsafeBufferPointer<UInt8>) -> Bool {
+        let h = host.utf8
+        if !isWildcard { return d.count == h.count && Self.equalIgnoringCase(d[...], h) }
         // Strictly below the suffix, on a label boundary: `x.corp.example.com`, never
         // `corp.example.com` nor `evilcorp.example.com`.
-        guard d.count > h.count + 1 else { return false }
-        let tail = d.dropFirst(d.count - h.count)
-        return d[d.index(d.startIndex, offsetBy: d.count - h.count - 1)] == UInt8(ascii: ".")
-            && Self.equalIgnoringCase(tail, h)
+        guard d.count > h.count + 1, d[d.count - h.count - 1] == UInt8(ascii: ".") else { return false }
+        return Self.equalIgnoringCase(d[(d.count - h.count)...], h)
+    }
+
+    /// Whole segments only: `gcr.io/team` must not trust `gcr.io/team-evil/x`. The image path
+    /// is `library/` (when normalisation adds it) followed by the path as written.
+    private func pathMatches(_ written: UnsafeBufferPointer<UInt8>, addsLibrary: Bool) -> Bool {
+        let prefix = pathPrefix.utf8
+        if prefix.isEmpty { return true }
+        let library: StaticString = "library/"
+        let libraryCount = addsLibrary ? library.utf8CodeUnitCount : 0
+        func byte(_ i: Int) -> UInt8 { i < libraryCount ? library.utf8Start[i] : written[i - libraryCount] }
+        let total = libraryCount + written.count
+        guard total >= prefix.count else { return false }
+        var i = 0
+        for c in prefix {
+            if byte(i) != c { return false }
+            i += 1
+        }
+        return total == prefix.count || byte(prefix.count) == UInt8(ascii: "/")
     }
 
     /// The entry as it is matched: `docker.io/library/nginx` for `nginx`.
