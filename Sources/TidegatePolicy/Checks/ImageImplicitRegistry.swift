@@ -23,7 +23,7 @@ enum ImageImplicitRegistryCheck {
                 path: path, container: container.ref,
                 message: "image names no registry and resolves to Docker Hub: \(image.familiar) → \(qualified)",
                 fix: Fix("write the registry: \(qualified)",
-                         FixBuilder.set(.string(qualified), at: path, in: context.pod.object)))]
+                         ContainerImage.replace(path, with: qualified)))]
         }
     }
 }

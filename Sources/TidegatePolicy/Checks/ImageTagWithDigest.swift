@@ -21,7 +21,7 @@ enum ImageTagWithDigestCheck {
                 path: path, container: container.ref,
                 message: "image \(ContainerImage.quoted(image)) has both the tag :\(tag) and a digest; the runtime pulls the digest and ignores the tag",
                 fix: Fix("drop the ignored tag: \(pinned)",
-                         FixBuilder.set(.string(pinned), at: path, in: context.pod.object)))]
+                         ContainerImage.replace(path, with: pinned)))]
         }
     }
 }

@@ -33,6 +33,13 @@ enum ContainerImage {
         return nil
     }
 
+    /// The fix operation for a new image. The field was just read, so it exists and a plain
+    /// `replace` applies; building it directly also keeps the array indices of the container
+    /// path intact.
+    static func replace(_ path: JSONPointer, with image: String) -> [PatchOperation] {
+        [.replace(path, .string(image))]
+    }
+
     /// The image as written, quoted and cut short for messages.
     static func quoted(_ image: ImageReference) -> String { quotedExcerpt(image.familiar) }
 }
