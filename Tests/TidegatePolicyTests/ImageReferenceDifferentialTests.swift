@@ -23,10 +23,13 @@ enum DistributionOracle {
         (try! Regex(pattern)).matchingSemantics(.unicodeScalar)
     }
 
+    // Compiled once; only ever read.
+    nonisolated(unsafe) static let reference = regex("(" + namePattern + ")(?::(" + tag + "))?(?:@(" + digest + "))?")
+    nonisolated(unsafe) static let anchoredName = regex("(?:(" + domainAndPort + ")/)?(" + remoteName + ")")
+    nonisolated(unsafe) static let identifier = regex("[a-f0-9]{64}")
+
     static func parseNormalizedNamed(_ s: String) -> Parsed? {
-        let reference = regex("(" + namePattern + ")(?::(" + tag + "))?(?:@(" + digest + "))?")
-        let anchoredName = regex("(?:(" + domainAndPort + ")/)?(" + remoteName + ")")
-        if (try? regex("[a-f0-9]{64}").wholeMatch(in: s)) != nil { return nil }
+        if (try? identifier.wholeMatch(in: s)) != nil { return nil }
         let (domain, remainder) = splitDockerDomain(s)
         let remote = remainder.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)[0]
         if remote.lowercased() != remote { return nil }
