@@ -100,6 +100,8 @@ struct PatternReadCase: Sendable, CustomTestStringConvertible {
         .init(entry: "https://gcr.io", normalized: nil),
         .init(entry: "gcr.io/Team", normalized: nil),
         .init(entry: "gcr.io/team//app", normalized: nil),
+        .init(entry: "gcr.io//", normalized: nil),
+        .init(entry: "/gcr.io", normalized: nil),
         .init(entry: "nginx:1.27", normalized: nil),
         .init(entry: "team/app:1", normalized: nil),
         .init(entry: "gcr.io/app@" + sha256Digest, normalized: nil),

@@ -4,7 +4,8 @@ import TidegateJSON
 ///
 /// Reads: `image` of `spec.containers[*]`, `spec.initContainers[*]`, `spec.ephemeralContainers[*]`.
 /// Allowed: a string that parses as an image reference (docker/distribution grammar, see
-/// `ImageReference`); an absent field (pod templates may leave it for a later step).
+/// `ImageReference`); an absent or null field (pod templates may leave it for a later step).
+/// Refused: any other JSON type, the empty string, any string the grammar rejects.
 /// Always denies, whatever the policy says: nothing else can be judged about such an image,
 /// and the kubelet would fail the container with `InvalidImageName` anyway.
 /// Fix: none (the intended image cannot be guessed). The message is the parser's reason.

@@ -4,8 +4,11 @@ import TidegateJSON
 enum ContainerImage {
     /// What the `image` field holds, as far as the image checks are concerned.
     enum Reading {
-        /// No `image` field. Pods cannot pass API validation without one; pod templates may
-        /// leave it for a later step, and the pods made from them are reviewed again.
+        /// No `image` field, or `null` (the API server reads both as unset). Pods cannot pass
+        /// API validation without one; pod templates may leave it for a later step, and the
+        /// pods made from them are reviewed again. An empty string is different: the API
+        /// server never sends one (it omits empty images), so in a manifest it is a mistake,
+        /// typically a template value that was never filled in, and is reported as invalid.
         case absent
         /// Present but unusable: not a string, or not a valid reference.
         case invalid(String)
@@ -15,7 +18,7 @@ enum ContainerImage {
     static func path(of container: ContainerView) -> JSONPointer { container.path / "image" }
 
     static func read(_ container: ContainerView) -> Reading {
-        guard let field = container.body["image"] else { return .absent }
+        guard let field = container.body["image"], !field.isNull else { return .absent }
         guard let text = field.stringValue else {
             return .invalid("image must be a string, not \(field.typeName)")
         }

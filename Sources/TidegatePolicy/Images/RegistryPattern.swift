@@ -56,6 +56,7 @@ public struct RegistryPattern: Sendable, Hashable, CustomStringConvertible {
         if firstIsHost {
             hostText = first
             pathText = slash.map { String(body[body.index(after: $0)...]) } ?? ""
+            if slash != nil && pathText.isEmpty { throw fail("the repository path has an empty component") }
             if hostText == "index.docker.io" { hostText = "docker.io" }
         } else {
             if body.contains(":") { throw fail("a trusted registry names a registry or repository, not a tag") }
