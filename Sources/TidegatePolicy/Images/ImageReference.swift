@@ -161,22 +161,34 @@ struct ReferenceParser {
         }
         let onDockerHub = spans.domainIsDockerHubDefault || G.equals(b, 0..<spans.domainEnd, "docker.io")
 
-        // One pass over the rest: `path [":" tag] ["@" digest]` (the path holds neither ":"
-        // nor "@", the tag no "@"), plus what normalisation needs to know.
+        // One pass over `path [":" tag]` up to "@" (the path holds neither ":" nor "@", the
+        // tag no "@"), noting what normalisation needs; the digest is left to its validator.
         var firstColon = -1, tagColon = -1, atSign = -1
         var slashInRemainder = false, upperBeforeFirstColon = false
-        for i in spans.pathStart..<n {
+        var i = spans.pathStart
+        while i < n {
             let c = b[i]
             if c == G.colon {
-                if firstColon < 0 { firstColon = i }
-                if tagColon < 0 && atSign < 0 { tagColon = i }
+                if firstColon < 0 { firstColon = i; tagColon = i }
             } else if c == G.at {
-                if atSign < 0 { atSign = i }
+                atSign = i
+                break
             } else if c == G.slash {
                 slashInRemainder = true
             } else if firstColon < 0 && G.isUpper(c) {
                 upperBeforeFirstColon = true
             }
+            i += 1
+        }
+        if atSign >= 0 && firstColon < 0 {
+            // Distribution checks the name for uppercase up to the first ":", which then lies
+            // inside the digest (`nginx@SHA256:…`).
+            i = atSign + 1
+            while i < n && b[i] != G.colon {
+                if G.isUpper(b[i]) { upperBeforeFirstColon = true }
+                i += 1
+            }
+            if i < n { firstColon = i }
         }
         spans.addsLibrary = onDockerHub && !slashInRemainder
         spans.pathEnd = tagColon >= 0 ? tagColon : (atSign >= 0 ? atSign : n)

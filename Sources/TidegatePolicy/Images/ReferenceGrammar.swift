@@ -177,8 +177,10 @@ enum ReferenceGrammar {
         let algorithm = r.lowerBound..<sep, hex = (sep + 1)..<r.upperBound
         if let bad = algorithmError(b, algorithm) { return format(bad) }
         guard !hex.isEmpty else { return format("nothing follows \"\(text(b, algorithm)):\"") }
-        for i in hex where !isHex(b[i]) {
-            return format("the digest contains \(describe(b[i])); it must be hexadecimal")
+        var hasUppercaseHex = false
+        for i in hex where !isLowerHex(b[i]) {
+            guard isHex(b[i]) else { return format("the digest contains \(describe(b[i])); it must be hexadecimal") }
+            hasUppercaseHex = true
         }
         let expected: Int
         if equals(b, algorithm, "sha256") { expected = 64 }
@@ -192,10 +194,7 @@ enum ReferenceGrammar {
             return ImageReferenceError(.invalidDigestLength,
                 "invalid checksum digest length: \(text(b, algorithm)) needs exactly \(expected) hexadecimal characters, found \(hex.count)")
         }
-        for i in hex where !isLowerHex(b[i]) {
-            return format("the hexadecimal digits must be lowercase")
-        }
-        return nil
+        return hasUppercaseHex ? format("the hexadecimal digits must be lowercase") : nil
     }
 
     private static func algorithmError(_ b: Bytes, _ r: Range<Int>) -> String? {
