@@ -123,6 +123,7 @@ struct PatternReadCase: Sendable, CustomTestStringConvertible {
         } catch {
             #expect(c.normalized == nil, "refused: \(error)")
             #expect(error.entry == c.entry && !error.reason.isEmpty)
+            #expect(!error.reason.contains("invalid reference format"))
         }
     }
 

@@ -14,10 +14,10 @@ enum ImageMutableTagCheck {
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         context.pod.visitContainers(context.scope) { container in
             guard let image = ContainerImage.valid(container), image.isMutable else { return [] }
-            let what = image.tag == nil ? "has no tag, so it means :latest," : "uses the tag :latest, which"
+            let what = image.hasTag ? "uses the tag :latest" : "has no tag, so it runs :latest"
             return [Violation(
                 path: ContainerImage.path(of: container), container: container.ref,
-                message: "image \(ContainerImage.quoted(image)) \(what) can point to different content on every pull; pin a version tag or a digest")]
+                message: "image \(ContainerImage.quoted(image)) \(what), which can point to different content on every pull; pin a version tag or a digest")]
         }
     }
 }

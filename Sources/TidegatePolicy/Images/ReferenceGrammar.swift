@@ -124,6 +124,8 @@ enum ReferenceGrammar {
                     return fail("path component \(quotedExcerpt(text(b, i..<end))) must start with a lowercase letter or digit")
                 }
                 if separatorStart == nil { separatorStart = i }
+            } else if isUpper(c) {
+                return fail("path must be lowercase; it contains \(describe(c))")
             } else {
                 return fail("path contains \(describe(c)); only lowercase letters, digits, \"/\" and the separators \".\", \"_\", \"__\", \"-\" are allowed")
             }

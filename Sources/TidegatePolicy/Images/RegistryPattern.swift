@@ -63,6 +63,10 @@ public struct RegistryPattern: Sendable, Hashable, CustomStringConvertible {
             hostText = "docker.io"
             pathText = slash == nil ? "library/" + String(body) : String(body)
         }
+        if !hostText.hasPrefix("["), let colon = hostText.lastIndex(of: ":"),
+           !hostText[hostText.index(after: colon)...].allSatisfy({ $0.isASCII && $0.isNumber }) {
+            throw fail("\"\(hostText[hostText.index(after: colon)...])\" is not a port; a trusted registry names a registry or repository, not a tag")
+        }
         if let error = Self.check(String(hostText), ReferenceGrammar.registryHostError) {
             throw fail(error.reason)
         }
@@ -128,11 +132,16 @@ public struct RegistryPattern: Sendable, Hashable, CustomStringConvertible {
         hasher.combine(pathPrefix)
     }
 
+    /// Runs a component grammar on a piece of the entry; the reason loses the image-specific
+    /// "invalid reference format: " lead, which would mislead about a policy entry.
     private static func check(
         _ text: String, _ validate: (UnsafeBufferPointer<UInt8>, Range<Int>) -> ImageReferenceError?
     ) -> ImageReferenceError? {
         var copy = text
-        return copy.withUTF8 { validate($0, 0..<$0.count) }
+        guard let error = copy.withUTF8({ validate($0, 0..<$0.count) }) else { return nil }
+        let lead = "invalid reference format: "
+        guard error.reason.hasPrefix(lead) else { return error }
+        return ImageReferenceError(error.kind, String(error.reason.dropFirst(lead.count)))
     }
 
     private static func asciiLowercased(_ s: Substring) -> String {
