@@ -24,7 +24,7 @@ enum ImageUntrustedRegistryCheck {
                 : "trusted: " + trusted.map(\.description).joined(separator: ", ")
             return [Violation(
                 path: ContainerImage.path(of: container), container: container.ref,
-                message: "image \(ContainerImage.quoted(image)) (\(quotedExcerpt(image.normalized))) is not from a trusted registry; \(list)")]
+                message: "image \(ContainerImage.quoted(image)) resolves to \(quotedExcerpt(image.normalized)), which is not from a trusted registry; \(list)")]
         }
     }
 }
