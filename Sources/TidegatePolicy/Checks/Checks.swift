@@ -3,7 +3,14 @@ public enum Checks {
     public static let all: [CheckRegistration] = imageChecks + securityContextChecks
 
     /// Image trust checks (Checks/Image*.swift).
-    static let imageChecks: [CheckRegistration] = []
+    static let imageChecks: [CheckRegistration] = [
+        ImageInvalidReferenceCheck.registration,
+        ImageUntrustedRegistryCheck.registration,
+        ImageImplicitRegistryCheck.registration,
+        ImageMutableTagCheck.registration,
+        ImageRequireDigestCheck.registration,
+        ImageTagWithDigestCheck.registration,
+    ]
 
     /// Least-privilege checks (Checks/SecurityContext*.swift).
     static let securityContextChecks: [CheckRegistration] = [

@@ -1,0 +1,30 @@
+import TidegateJSON
+
+/// Images from registries the policy does not trust
+///
+/// Reads: `image` of every container (containers, initContainers, ephemeralContainers).
+/// Allowed: an image whose normalised reference matches an entry of
+/// `images.trustedRegistries` on whole host and path-segment boundaries (see
+/// `RegistryPattern`). An empty list trusts nothing. Invalid images are left to
+/// `images.invalidReference`.
+/// Fix: none (moving an image to another registry is a decision, not a rewrite).
+enum ImageUntrustedRegistryCheck {
+    static let registration = CheckRegistration(
+        id: RuleID.untrustedRegistry,
+        action: { $0.images.untrustedRegistry },
+        evaluate: v1_0)
+
+    @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
+        let trusted = context.policy.images.trustedRegistries
+        return context.pod.visitContainers(context.scope) { container in
+            guard let image = ContainerImage.valid(container) else { return [] }
+            if trusted.contains(where: { $0.matches(image) }) { return [] }
+            let list = trusted.isEmpty
+                ? "no registry is trusted (images.trustedRegistries is empty)"
+                : "trusted: " + trusted.map(\.description).joined(separator: ", ")
+            return [Violation(
+                path: ContainerImage.path(of: container), container: container.ref,
+                message: "image \(ContainerImage.quoted(image)) resolves to \(quotedExcerpt(image.normalized)), which is not from a trusted registry; \(list)")]
+        }
+    }
+}
