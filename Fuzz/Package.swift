@@ -15,5 +15,19 @@ let package = Package(
             name: "fuzz-http1",
             dependencies: ["CLibFuzzer", .product(name: "TidegateHTTP1", package: "tidegate")],
             path: "Sources/fuzz-http1"),
+        .executableTarget(
+            name: "fuzz-json",
+            dependencies: [
+                "CLibFuzzer", .product(name: "TidegateJSON", package: "tidegate"),
+                .product(name: "TidegatePolicy", package: "tidegate"),
+            ],
+            path: "Sources/fuzz-json"),
+        .executableTarget(
+            name: "fuzz-admission",
+            dependencies: [
+                "CLibFuzzer", .product(name: "TidegateAdmission", package: "tidegate"),
+                .product(name: "TidegateJSON", package: "tidegate"), .product(name: "TidegatePolicy", package: "tidegate"),
+            ],
+            path: "Sources/fuzz-admission"),
     ]
 )

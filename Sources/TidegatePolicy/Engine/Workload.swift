@@ -66,7 +66,8 @@ public struct PodUnderReview: Sendable {
                 containers.append(ContainerView(
                     ref: ContainerRef(kind: containerKind, index: index, name: name),
                     body: body,
-                    path: specPath / containerKind.rawValue / index))
+                    path: specPath / containerKind.rawValue / index,
+                    image: ContainerImage.read(body: body)))
             }
         }
         self.containers = containers
@@ -86,6 +87,8 @@ public struct ContainerView: Sendable {
     public let body: JSONObject
     /// JSON Pointer of the container object itself.
     public let path: JSONPointer
+    /// The `image` field, parsed once for every check that reads it.
+    let image: ContainerImage.Reading
 
     public var securityContext: JSONObject? { body["securityContext"]?.objectValue }
     public var securityContextPath: JSONPointer { path / "securityContext" }

@@ -17,8 +17,11 @@ enum ContainerImage {
 
     static func path(of container: ContainerView) -> JSONPointer { container.path / "image" }
 
-    static func read(_ container: ContainerView) -> Reading {
-        guard let field = container.body["image"], !field.isNull else { return .absent }
+    /// The reading taken once when the pod was loaded: five checks look at the same image.
+    static func read(_ container: ContainerView) -> Reading { container.image }
+
+    static func read(body: JSONObject) -> Reading {
+        guard let field = body["image"], !field.isNull else { return .absent }
         guard let text = field.stringValue else {
             return .invalid("image must be a string, not \(field.typeName)")
         }
