@@ -107,6 +107,8 @@ extension HTTP2ServerSession {
         guard let stream = streams.removeValue(forKey: id) else { return }
         bufferedBodyBytes -= stream.body.count
         if stream.responseComplete { completedStreams += 1 }
+        // Clients with nothing left in flight may not answer the shutdown PING; do not wait for it.
+        if shuttingDown, streams.isEmpty { sendFinalGoaway() }
     }
 
     /// A client that keeps opening streams and cancelling them before the answer leaves makes us

@@ -22,6 +22,7 @@ public final class HTTP2ServerSession {
     var completedStreams = 0
     var failed = false
     var shuttingDown = false
+    var finalGoawaySent = false
     /// The connection was torn down for abuse (rapid resets); no more requests are dispatched.
     var calmedDown = false
 
@@ -122,7 +123,9 @@ public final class HTTP2ServerSession {
     public func beginGracefulShutdown() {
         guard !shuttingDown, !failed, let session else { return }
         shuttingDown = true
-        guard nghttp2_submit_shutdown_notice(session) == 0 else {
+        // With nothing in flight the notice buys nothing: a request racing the GOAWAY has a stream
+        // id above the last one we name, so the client knows it was not processed and retries it.
+        guard !streams.isEmpty, nghttp2_submit_shutdown_notice(session) == 0 else {
             sendFinalGoaway()
             return
         }
@@ -134,7 +137,8 @@ public final class HTTP2ServerSession {
     }
 
     func sendFinalGoaway() {
-        guard let session else { return }
+        guard !finalGoawaySent, let session else { return }
+        finalGoawaySent = true
         _ = nghttp2_submit_goaway(
             session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nghttp2_session_get_last_proc_stream_id(session),
             NGHTTP2_NO_ERROR.rawValue, nil, 0)

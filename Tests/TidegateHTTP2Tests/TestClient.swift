@@ -19,7 +19,8 @@ final class TestClient {
     private(set) var session: OpaquePointer!
     var streams: [Int32: ClientStream] = [:]
     var goaways: [(lastStreamID: Int32, error: UInt32)] = []
-    var outgoingBodies: [Int32: (bytes: [UInt8], offset: Int, held: Bool)] = [:]
+    /// Request bodies being sent; `allowed` is how many of their bytes may leave so far.
+    var outgoingBodies: [Int32: (bytes: [UInt8], offset: Int, allowed: Int)] = [:]
 
     init(peerMaxConcurrentStreams: Int? = nil, checkMessaging: Bool = true, settings: [nghttp2_settings_entry] = []) {
         var callbacks: OpaquePointer?
@@ -36,6 +37,8 @@ final class TestClient {
             nghttp2_option_set_peer_max_concurrent_streams(option, UInt32(peerMaxConcurrentStreams))
         }
         if !checkMessaging { nghttp2_option_set_no_http_messaging(option, 1) }
+        // The default caps what the client sends by the uncompressed size; HPACK bombs need more.
+        nghttp2_option_set_max_send_header_block_length(option, 1 << 20)
         nghttp2_session_client_new2(&session, callbacks, Unmanaged.passUnretained(self).toOpaque(), option)
         var entries = settings
         nghttp2_submit_settings(session, 0, &entries, entries.count)
@@ -43,11 +46,12 @@ final class TestClient {
 
     deinit { nghttp2_session_del(session) }
 
-    /// Submits a request; `holdBody` keeps the body from being sent until `release(_:)`.
+    /// Submits a request; with `holdBody` only the first `sendFirst` body bytes leave until
+    /// `release(_:)`, and the stream stays open.
     @discardableResult
     func request(
         _ method: String = "GET", _ path: String = "/", authority: String = "webhook.test",
-        headers extra: [(String, String)] = [], body: [UInt8]? = nil, holdBody: Bool = false,
+        headers extra: [(String, String)] = [], body: [UInt8]? = nil, holdBody: Bool = false, sendFirst: Int = 0,
         pseudoHeaders: [(String, String)]? = nil
     ) -> Int32 {
         let fields = (pseudoHeaders ?? [(":method", method), (":scheme", "https"), (":path", path), (":authority", authority)])
@@ -57,7 +61,7 @@ final class TestClient {
             if let body {
                 var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: clientReadBody)
                 // The stream id is not known before submission; park the body under a marker.
-                outgoingBodies[-1] = (body, 0, holdBody)
+                outgoingBodies[-1] = (body, 0, holdBody ? sendFirst : body.count)
                 let id = nghttp2_submit_request(session, nil, nva, nva.count, &provider, nil)
                 if let parked = outgoingBodies.removeValue(forKey: -1) { outgoingBodies[id] = parked }
                 return id
@@ -69,7 +73,7 @@ final class TestClient {
     }
 
     func release(_ id: Int32) {
-        outgoingBodies[id]?.held = false
+        if let count = outgoingBodies[id]?.bytes.count { outgoingBodies[id]?.allowed = count }
         nghttp2_session_resume_data(session, id)
     }
 
@@ -170,8 +174,8 @@ private func clientReadBody(
     let client = TestClient.of(user)
     let key = client.outgoingBodies[id] != nil ? id : -1
     guard var pending = client.outgoingBodies[key] else { return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue) }
-    if pending.held { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
-    let n = min(length, pending.bytes.count - pending.offset)
+    if pending.offset >= pending.allowed && pending.offset < pending.bytes.count { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
+    let n = min(length, pending.allowed - pending.offset)
     pending.bytes.withUnsafeBufferPointer { buf!.update(from: $0.baseAddress! + pending.offset, count: n) }
     pending.offset += n
     if pending.offset == pending.bytes.count { flags!.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue }
