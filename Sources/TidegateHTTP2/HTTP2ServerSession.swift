@@ -88,10 +88,13 @@ public final class HTTP2ServerSession {
                 fail(code: Int32(count))
                 return
             }
-            guard count > 0, let chunk else { return }
+            guard count > 0, let chunk else { break }
             buffer.append(contentsOf: UnsafeBufferPointer(start: chunk, count: count))
             appended += count
         }
+        // After a terminating GOAWAY nghttp2 never closes the streams it abandoned; drop them so
+        // their buffers go now and the counts tell the transport the truth.
+        if !streams.isEmpty, wantsClose { releaseAllStreams() }
     }
 
     // MARK: Connection state for the transport
@@ -156,6 +159,10 @@ public final class HTTP2ServerSession {
         if code != NGHTTP2_ERR_FLOODED.rawValue {
             terminate(code == NGHTTP2_ERR_BAD_CLIENT_MAGIC.rawValue ? NGHTTP2_PROTOCOL_ERROR : NGHTTP2_INTERNAL_ERROR)
         }
+        releaseAllStreams()
+    }
+
+    func releaseAllStreams() {
         streams.removeAll()
         bufferedBodyBytes = 0
     }
