@@ -16,8 +16,9 @@ extension HTTP2ServerSession {
         // Counted before anything is stored: an HPACK bomb (tiny indexed references to a large
         // table entry) reaches the cap after a few fields however small its wire form.
         stream.headerListBytes += name.count + value.count + 32
-        stream.headerFieldCount += 1
-        if stream.headerListBytes > limits.maxHeaderBytes || stream.headerFieldCount > limits.maxHeaderCount + 4 {
+        // Pseudo-headers are few by construction (nghttp2 rejects repeats); count regular fields.
+        if name.first != UInt8(ascii: ":") { stream.headerFieldCount += 1 }
+        if stream.headerListBytes > limits.maxHeaderBytes || stream.headerFieldCount > limits.maxHeaderCount {
             stream.rejection = .headersTooLarge
         }
         guard stream.rejection == nil, !stream.receivingTrailers else { return }
@@ -63,7 +64,12 @@ extension HTTP2ServerSession {
         case NGHTTP2_HEADERS.rawValue:
             guard let stream = streams[hd.stream_id], !stream.responded else { return }
             if stream.receivingTrailers {
-                if endStream { dispatch(stream) }
+                // Trailers count against the same header budget; they are not handed on.
+                if let rejection = stream.rejection {
+                    reject(stream, rejection, requestComplete: endStream)
+                } else if endStream {
+                    dispatch(stream)
+                }
                 return
             }
             stream.receivingTrailers = true

@@ -85,21 +85,19 @@ extension HTTP2ServerSession {
         headerBytes.removeAll(keepingCapacity: true)
         headerLengths.removeAll(keepingCapacity: true)
         append(":status", String(response.status))
-        var hasContentLength = false
         for field in response.headers {
-            // Connection-specific fields are forbidden in HTTP/2 (RFC 9113 §8.2.2); a peer would
-            // reject the whole response for them.
             switch field.name {
-            case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade": continue
-            case "content-length":
-                if contentLength == nil { continue }
-                hasContentLength = true
+            // Connection-specific fields are forbidden in HTTP/2 (RFC 9113 §8.2.2); a peer would
+            // reject the whole response for them. The length is ours to state: a wrong one from a
+            // handler would make the peer reset the stream.
+            case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "content-length":
+                continue
             default:
                 if field.name.hasPrefix(":") { continue }
             }
             append(field.name, field.value)
         }
-        if let contentLength, !hasContentLength { append("content-length", String(contentLength)) }
+        if let contentLength { append("content-length", String(contentLength)) }
     }
 
     private func append(_ name: String, _ value: String) {

@@ -216,3 +216,7 @@ public final class HTTP2ServerSession {
         }
     }
 }
+
+/// One session belongs to one connection on one event loop.
+@available(*, unavailable)
+extension HTTP2ServerSession: Sendable {}

@@ -111,7 +111,8 @@ struct AbuseTests {
 
     @Test("a rapid-reset flood gets GOAWAY(ENHANCE_YOUR_CALM) and no more responder calls")
     func rapidReset() throws {
-        let server = try makeServer()
+        let responder = CountingResponder()
+        let server = try HTTP2ServerSession(responder: responder, limits: HTTPLimits())
         let client = TestClient(peerMaxConcurrentStreams: 10_000)
         var flood: [UInt8] = []
         for _ in 0..<1_000 {
@@ -124,6 +125,9 @@ struct AbuseTests {
         client.input(output)
         #expect(client.goaways.last?.error == NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
         #expect(server.prematureResets > 100 && server.prematureResets < 1_000)
+        // Work stopped at the threshold, not at the end of the flood.
+        let calls = responder.calls.load(ordering: .relaxed)
+        #expect(calls <= server.prematureResets + 1)
         #expect(server.wantsClose)
     }
 

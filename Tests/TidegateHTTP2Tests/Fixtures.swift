@@ -1,3 +1,4 @@
+import Synchronization
 import TidegateHTTP
 @testable import TidegateHTTP2
 
@@ -93,4 +94,13 @@ func makeServer(_ configure: (inout HTTPLimits) -> Void = { _ in }) throws -> HT
     var limits = HTTPLimits()
     configure(&limits)
     return try HTTP2ServerSession(responder: EchoResponder(), limits: limits)
+}
+
+/// Counts the requests that reached the application.
+final class CountingResponder: HTTPResponder {
+    let calls = Atomic<Int>(0)
+    func respond(to request: HTTPRequest) -> HTTPResponse {
+        calls.add(1, ordering: .relaxed)
+        return HTTPResponse(status: 200)
+    }
 }
