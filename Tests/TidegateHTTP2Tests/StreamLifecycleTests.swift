@@ -65,6 +65,22 @@ struct StreamLifecycleTests {
         #expect(server.openStreamCount == 0 && !server.wantsClose)
     }
 
+    @Test("trailers end the request but are not handed on; oversized trailers get 431", arguments: [
+        ("small trailers", 10, 200),
+        ("trailers over the header budget", 40_000, 431),
+    ])
+    func trailers(_ name: String, trailerSize: Int, status: Int) throws {
+        let server = try makeServer()
+        let client = TestClient()
+        let id = client.request("POST", "/v", body: Array("payload".utf8),
+                                trailers: [("x-checksum", String(repeating: "c", count: trailerSize))])
+        try exchange(client, server)
+        #expect(client.streams[id]?.status == status)
+        #expect(client.streams[id]?.header("x-fields")?.contains("x-checksum") != true)
+        if status == 200 { #expect(client.streams[id]?.body == Array("payload".utf8)) }
+        #expect(server.openStreamCount == 0 && server.bufferedBodyBytes == 0)
+    }
+
     @Test("a request nghttp2 finds malformed is reset on its stream only", arguments: [
         ("no :path", [(":method", "GET"), (":scheme", "https"), (":authority", "a")]),
         ("no :method", [(":path", "/"), (":scheme", "https"), (":authority", "a")]),

@@ -21,6 +21,8 @@ final class TestClient {
     var goaways: [(lastStreamID: Int32, error: UInt32)] = []
     /// Request bodies being sent; `allowed` is how many of their bytes may leave so far.
     var outgoingBodies: [Int32: (bytes: [UInt8], offset: Int, allowed: Int)] = [:]
+    /// Trailer fields sent after a stream's body.
+    var trailers: [Int32: [(String, String)]] = [:]
 
     init(peerMaxConcurrentStreams: Int? = nil, checkMessaging: Bool = true, settings: [nghttp2_settings_entry] = []) {
         var callbacks: OpaquePointer?
@@ -52,7 +54,7 @@ final class TestClient {
     func request(
         _ method: String = "GET", _ path: String = "/", authority: String = "webhook.test",
         headers extra: [(String, String)] = [], body: [UInt8]? = nil, holdBody: Bool = false, sendFirst: Int = 0,
-        pseudoHeaders: [(String, String)]? = nil
+        pseudoHeaders: [(String, String)]? = nil, trailers trailerFields: [(String, String)]? = nil
     ) -> Int32 {
         let fields = (pseudoHeaders ?? [(":method", method), (":scheme", "https"), (":path", path), (":authority", authority)])
             + extra
@@ -69,7 +71,14 @@ final class TestClient {
             return nghttp2_submit_request(session, nil, nva, nva.count, nil, nil)
         }
         streams[id] = ClientStream()
+        if let trailerFields { trailers[id] = trailerFields }
         return id
+    }
+
+    func submitTrailers(_ id: Int32) -> Bool {
+        guard let fields = trailers.removeValue(forKey: id) else { return false }
+        let storage: [[UInt8]] = fields.flatMap { [Array($0.0.utf8), Array($0.1.utf8)] }
+        return withNV(storage) { nva in nghttp2_submit_trailer(session, id, nva, nva.count) } == 0
     }
 
     func release(_ id: Int32) {
@@ -178,7 +187,10 @@ private func clientReadBody(
     let n = min(length, pending.allowed - pending.offset)
     pending.bytes.withUnsafeBufferPointer { buf!.update(from: $0.baseAddress! + pending.offset, count: n) }
     pending.offset += n
-    if pending.offset == pending.bytes.count { flags!.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue }
+    if pending.offset == pending.bytes.count {
+        flags!.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+        if client.submitTrailers(id) { flags!.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue }
+    }
     client.outgoingBodies[key] = pending
     return n
 }
