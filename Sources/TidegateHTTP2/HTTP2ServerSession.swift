@@ -3,9 +3,13 @@ import TidegateHTTP
 
 /// The server side of one HTTP/2 connection, bytes in and bytes out.
 ///
-/// The transport hands every decrypted byte to `receive(_:)`, then writes whatever
-/// `takeOutput(into:maxBytes:)` produced, and closes the connection once `wantsClose` is true
-/// and that output is written. Completed requests are answered inline through the responder.
+/// Created once ALPN chose `h2`. The transport then loops:
+/// 1. `takeOutput(into:maxBytes:)` and write it (the first call yields the server SETTINGS);
+/// 2. hand every decrypted byte to `receive(_:)`; completed requests are answered inline
+///    through the responder, so their frames are ready in the next `takeOutput`;
+/// 3. once `wantsClose` is true and the output is written, close the connection.
+/// While its own write buffer is full the transport should stop reading: what is not taken
+/// stays in nghttp2's bounded queues and the peer's flow-control windows.
 /// Not thread-safe: one connection, one event loop.
 public final class HTTP2ServerSession {
     let responder: any HTTPResponder
