@@ -109,6 +109,27 @@ struct AbuseTests {
         #expect(server.openStreamCount == 0)
     }
 
+    @Test("once SETTINGS are acknowledged, a stream beyond the concurrency limit ends the connection")
+    func concurrencyLimitAfterAck() throws {
+        // A client that acknowledged the limit and still exceeds it is not counting its streams;
+        // nghttp2 treats that as a connection error. Legitimate clients cannot trip it: our side
+        // counts a stream closed no later than the client does.
+        let server = try makeServer { $0.maxConcurrentStreams = 4 }
+        var preface: [UInt8] = []
+        server.takeOutput(into: &preface)  // our SETTINGS are now in flight
+        var bytes = Wire.opening + Wire.frame(.settings, flags: 0x1)
+        for stream in stride(from: UInt32(1), through: 9, by: 2) {
+            bytes += Wire.frame(.headers, flags: 0x4, stream: stream, Wire.request())  // bodies never come
+        }
+        let (output, error) = feedRaw(server, bytes)
+        #expect(error == nil)
+        #expect(Wire.goawayError(output) == NGHTTP2_PROTOCOL_ERROR.rawValue)
+        let goaway = try #require(Wire.frames(output).first { $0.type == Wire.FrameType.goaway.rawValue })
+        let lastStream = goaway.payload.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        #expect(lastStream == 7)
+        #expect(server.wantsClose && server.openStreamCount == 0)
+    }
+
     @Test("a rapid-reset flood gets GOAWAY(ENHANCE_YOUR_CALM) and no more responder calls")
     func rapidReset() throws {
         let responder = CountingResponder()

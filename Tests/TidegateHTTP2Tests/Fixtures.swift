@@ -1,3 +1,4 @@
+import CNGHTTP2
 import Synchronization
 import TidegateHTTP
 @testable import TidegateHTTP2
@@ -102,5 +103,32 @@ final class CountingResponder: HTTPResponder {
     func respond(to request: HTTPRequest) -> HTTPResponse {
         calls.add(1, ordering: .relaxed)
         return HTTPResponse(status: 200)
+    }
+}
+
+extension Wire {
+    /// An HPACK-encoded header block made by nghttp2's own encoder, for hand-built HEADERS frames.
+    static func headerBlock(_ fields: [(String, String)]) -> [UInt8] {
+        var deflater: OpaquePointer?
+        nghttp2_hd_deflate_new(&deflater, 4_096)
+        defer { nghttp2_hd_deflate_del(deflater) }
+        var flat: [UInt8] = []
+        for (name, value) in fields { flat += Array(name.utf8) + Array(value.utf8) }
+        return flat.withUnsafeMutableBufferPointer { buffer in
+            var nva: [nghttp2_nv] = []
+            var cursor = buffer.baseAddress!
+            for (name, value) in fields {
+                let n = name.utf8.count, v = value.utf8.count
+                nva.append(nghttp2_nv(name: cursor, value: cursor + n, namelen: n, valuelen: v, flags: 0))
+                cursor += n + v
+            }
+            var out = [UInt8](repeating: 0, count: nghttp2_hd_deflate_bound(deflater, nva, nva.count))
+            let written = nghttp2_hd_deflate_hd(deflater, &out, out.count, nva, nva.count)
+            return Array(out.prefix(max(0, written)))
+        }
+    }
+
+    static func request(_ method: String = "POST", _ path: String = "/") -> [UInt8] {
+        headerBlock([(":method", method), (":scheme", "https"), (":path", path), (":authority", "a")])
     }
 }
