@@ -25,6 +25,9 @@ public final class HTTP2ServerSession {
     var prematureResets = 0
     var completedStreams = 0
     var failed = false
+    /// Failed on a control-frame flood: the queued replies are what the peer was after, so none
+    /// of them goes out.
+    var silenced = false
     var shuttingDown = false
     var finalGoawaySent = false
     /// The connection was torn down for abuse (rapid resets); no more requests are dispatched.
@@ -83,7 +86,7 @@ public final class HTTP2ServerSession {
     /// so a peer that does not read cannot make us buffer without bound: what stays queued counts
     /// against nghttp2's own limits and the peer's flow-control windows.
     public func takeOutput(into buffer: inout [UInt8], maxBytes: Int = .max) {
-        guard let session else { return }
+        guard !silenced, let session else { return }
         var appended = 0
         while appended < maxBytes {
             var chunk: UnsafePointer<UInt8>?
@@ -159,9 +162,13 @@ public final class HTTP2ServerSession {
 
     func fail(code: Int32) {
         failed = true
-        // Tell the peer why when nghttp2 still can; the transport writes it before closing.
-        if code != NGHTTP2_ERR_FLOODED.rawValue {
-            terminate(code == NGHTTP2_ERR_BAD_CLIENT_MAGIC.rawValue ? NGHTTP2_PROTOCOL_ERROR : NGHTTP2_INTERNAL_ERROR)
+        // Tell the peer why when nghttp2 still can; the transport writes it before closing. A
+        // flooding peer gets nothing more: its reply queue is what it was flooding.
+        switch code {
+        case NGHTTP2_ERR_FLOODED.rawValue: silenced = true
+        case NGHTTP2_ERR_BAD_CLIENT_MAGIC.rawValue: terminate(NGHTTP2_PROTOCOL_ERROR)
+        case NGHTTP2_ERR_TOO_MANY_CONTINUATIONS.rawValue: terminate(NGHTTP2_ENHANCE_YOUR_CALM)
+        default: terminate(NGHTTP2_INTERNAL_ERROR)
         }
         releaseAllStreams()
     }

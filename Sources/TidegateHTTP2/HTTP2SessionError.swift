@@ -6,7 +6,8 @@ public struct HTTP2SessionError: Error, Sendable, Equatable, CustomStringConvert
     public enum Kind: Sendable, Equatable {
         /// The first bytes were not the HTTP/2 client connection preface.
         case badClientPreface
-        /// The peer queued more control-frame acknowledgements (SETTINGS/PING) than we keep.
+        /// The peer sent more of something than we bound: control frames wanting an ACK
+        /// (SETTINGS/PING) or CONTINUATION frames after one HEADERS.
         case flooded
         /// Any other unrecoverable protocol or library failure.
         case protocolFailure
@@ -31,7 +32,7 @@ public struct HTTP2SessionError: Error, Sendable, Equatable, CustomStringConvert
         let kind: Kind =
             switch code {
             case NGHTTP2_ERR_BAD_CLIENT_MAGIC.rawValue: .badClientPreface
-            case NGHTTP2_ERR_FLOODED.rawValue: .flooded
+            case NGHTTP2_ERR_FLOODED.rawValue, NGHTTP2_ERR_TOO_MANY_CONTINUATIONS.rawValue: .flooded
             default: .protocolFailure
             }
         self.init(kind: kind, libraryCode: code, detail: "\(action): \(String(cString: nghttp2_strerror(code)))")
