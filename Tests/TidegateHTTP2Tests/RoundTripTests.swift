@@ -79,6 +79,28 @@ struct RoundTripTests {
         #expect(server.openStreamCount == 0)
     }
 
+    @Test("takeOutput stops near maxBytes and resumes where it left off")
+    func boundedOutput() throws {
+        let server = try makeServer()
+        let client = TestClient()
+        let id = client.request("GET", "/bytes?n=60000")
+        try server.receive(client.output())
+        var collected: [UInt8] = []
+        var calls = 0
+        while server.hasPendingOutput {
+            var chunk: [UInt8] = []
+            server.takeOutput(into: &chunk, maxBytes: 10_000)
+            // One frame may cross the bound, never more.
+            #expect(chunk.count < 10_000 + 16_384 + 9)
+            collected += chunk
+            calls += 1
+        }
+        #expect(calls > 3)
+        client.input(collected)
+        try exchange(client, server)
+        #expect(client.streams[id]?.body == patternBytes(60_000))
+    }
+
     @Test("many concurrent streams are each answered with their own request")
     func concurrentStreams() throws {
         let server = try makeServer()
