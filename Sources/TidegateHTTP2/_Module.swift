@@ -1,1 +1,0 @@
-// TidegateHTTP2: see Package.swift for the layer map.
