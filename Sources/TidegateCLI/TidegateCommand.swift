@@ -9,7 +9,7 @@ public struct TidegateCommand: ParsableCommand {
         discussion: """
             Exit codes: 0 everything allowed, 1 something denied, 2 usage or input errors.
             """,
-        subcommands: [CheckCommand.self, FixCommand.self, ExplainCommand.self, ReviewCommand.self,
+        subcommands: [CheckCommand.self, FixCommand.self, ExplainCommand.self, ReviewCommand.self, ServeCommand.self,
                       PolicyCommand.self])
 
     public init() {}

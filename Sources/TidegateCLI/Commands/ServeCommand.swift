@@ -1,0 +1,144 @@
+import ArgumentParser
+import Logging
+import TidegateServer
+import TidegateTransport
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the admission webhook over HTTPS (HTTP/1.1 and HTTP/2).",
+        discussion: """
+            Admission endpoints (TLS only): POST /validate, POST /mutate. Health and metrics on both ports:
+            GET /healthz, /readyz, /metrics. Every option can also come from the environment: TIDEGATE_LISTEN,
+            TIDEGATE_TLS_CERT, TIDEGATE_TLS_KEY, TIDEGATE_POLICY, TIDEGATE_HEALTH_LISTEN, TIDEGATE_CLIENT_CA,
+            TIDEGATE_DEV, TIDEGATE_LOG_LEVEL, TIDEGATE_EVENT_LOOPS. Certificate and policy files are reloaded
+            when they change (and on SIGHUP); SIGTERM drains and exits 0.
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("Admission (TLS) address. Default 0.0.0.0:8443.", valueName: "ADDR:PORT"))
+    var listen: String?
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("Serving certificate chain (PEM).", valueName: "FILE"))
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("Private key of the serving certificate (PEM).", valueName: "FILE"))
+    var tlsKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("Policy file. Default: the embedded default policy.", valueName: "FILE"))
+    var policy: String?
+
+    @Option(name: .customLong("health-listen"), help: ArgumentHelp("Plain-HTTP health and metrics address. Default 0.0.0.0:8081.", valueName: "ADDR:PORT"))
+    var healthListen: String?
+
+    @Option(name: .customLong("client-ca"), help: ArgumentHelp("Require client certificates signed by this CA (only the apiserver gets in).", valueName: "FILE"))
+    var clientCA: String?
+
+    @Flag(name: .long, help: "Development mode: make a throwaway CA and serving certificate (localhost, 127.0.0.1, ::1) when none is given.")
+    var dev = false
+
+    @Option(name: .customLong("dev-dir"), help: ArgumentHelp("Where --dev writes its certificates.", valueName: "DIR"))
+    var devDirectory: String = "certs/dev"
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    @Option(name: .customLong("event-loops"), help: "Event-loop threads. Default: one per core.")
+    var eventLoops: Int?
+
+    func run() throws {
+        let env = Environment()
+        let level = Logger.Level(rawValue: logLevel ?? env["TIDEGATE_LOG_LEVEL"] ?? "info") ?? .info
+        let logger = Logger(label: "tidegate") { JSONLogHandler(label: $0, level: level) }
+
+        let (host, port) = try Self.address(listen ?? env["TIDEGATE_LISTEN"] ?? "0.0.0.0:8443", flag: "--listen")
+        let (healthHost, healthPort) = try Self.address(healthListen ?? env["TIDEGATE_HEALTH_LISTEN"] ?? "0.0.0.0:8081", flag: "--health-listen")
+        var cert = tlsCert ?? env["TIDEGATE_TLS_CERT"]
+        var key = tlsKey ?? env["TIDEGATE_TLS_KEY"]
+        let devMode = dev || ["1", "true", "yes"].contains(env["TIDEGATE_DEV"]?.lowercased() ?? "")
+
+        if cert == nil && key == nil && devMode {
+            _ = mkdir(devDirectory.split(separator: "/").first.map(String.init) ?? devDirectory, 0o755)
+            _ = mkdir(devDirectory, 0o755)
+            let made = try DevCertificates.generate(in: devDirectory)
+            cert = made.certificateChainFile
+            key = made.privateKeyFile
+            let shown = host == "0.0.0.0" || host == "::" ? "localhost" : host.contains(":") ? "[\(host)]" : host
+            Console.error("""
+                development certificates in \(devDirectory)/ (throwaway CA, SANs localhost 127.0.0.1 ::1); try:
+                  curl --cacert \(made.caCertificateFile) -H 'Content-Type: application/json' \\
+                       --data @review.json https://\(shown):\(port)/validate
+                """)
+        }
+        guard let cert, let key else {
+            throw CLIError("serve needs --tls-cert and --tls-key (or --dev for throwaway development certificates)")
+        }
+
+        var configuration = ServerConfiguration(certificateFile: cert, keyFile: key)
+        configuration.listenHost = host
+        configuration.listenPort = port
+        configuration.healthHost = healthHost
+        configuration.healthPort = healthPort
+        configuration.clientCAFile = clientCA ?? env["TIDEGATE_CLIENT_CA"]
+        configuration.policyFile = policy ?? env["TIDEGATE_POLICY"]
+        if let loops = eventLoops ?? env["TIDEGATE_EVENT_LOOPS"].flatMap(Int.init) {
+            guard loops > 0 else { throw CLIError("--event-loops must be at least 1") }
+            configuration.transport.eventLoops = loops
+        }
+        let server: WebhookServer
+        do {
+            server = try WebhookServer(configuration: configuration, logger: logger)
+        } catch {
+            throw CLIError("cannot start: \(error)")
+        }
+        do {
+            try server.run()
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+
+    /// `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all addresses).
+    static func address(_ text: String, flag: String) throws -> (String, Int) {
+        var host: Substring
+        var port: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { throw CLIError("\(flag) \(text): missing ]") }
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw CLIError("\(flag) \(text): expected [ADDR]:PORT") }
+            port = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { throw CLIError("\(flag) \(text): expected ADDR:PORT") }
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+        }
+        if host.isEmpty { host = "0.0.0.0" }
+        guard let p = Int(port), (0...65535).contains(p) else { throw CLIError("\(flag) \(text): invalid port") }
+        return (String(host), p)
+    }
+}
+
+/// The process environment, read once.
+struct Environment {
+    private let values: [String: String]
+
+    init() {
+        var values: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { values[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        self.values = values
+    }
+
+    subscript(name: String) -> String? {
+        guard let v = values[name], !v.isEmpty else { return nil }
+        return v
+    }
+}

@@ -1,0 +1,46 @@
+import Logging
+import TidegateHTTP
+import TidegateHTTP2
+import TidegateTransport
+
+/// Plugs the nghttp2 session into a transport connection (ALPN `h2`).
+final class HTTP2ConnectionHandler: ConnectionHandler {
+    private let session: HTTP2ServerSession?
+    private let logger: Logger
+
+    init(responder: HTTPRouter, limits: HTTPLimits, logger: Logger) {
+        self.logger = logger
+        do {
+            session = try HTTP2ServerSession(responder: responder, limits: limits)
+        } catch {
+            logger.error("cannot start an HTTP/2 session", metadata: ["error": "\(error)"])
+            session = nil
+        }
+    }
+
+    func received(_ bytes: UnsafeRawBufferPointer, output: inout [UInt8]) -> ConnectionDisposition {
+        guard let session else { return .closeNow }
+        do {
+            try session.receive(bytes)
+        } catch {
+            // The session has queued its GOAWAY; send it, then close.
+            logger.debug("HTTP/2 session ended", metadata: ["error": "\(error)"])
+            session.takeOutput(into: &output)
+            return .closeAfterFlush
+        }
+        session.takeOutput(into: &output)
+        return session.wantsClose ? .closeAfterFlush : .keepOpen
+    }
+
+    var timeoutPhase: ConnectionTimeoutPhase {
+        guard let session else { return .idle }
+        return session.hasOpenStreams ? .readingRequest : .idle
+    }
+
+    func shutdownRequested(output: inout [UInt8]) -> ConnectionDisposition {
+        guard let session else { return .closeNow }
+        session.beginGracefulShutdown()
+        session.takeOutput(into: &output)
+        return session.wantsClose ? .closeAfterFlush : .keepOpen
+    }
+}

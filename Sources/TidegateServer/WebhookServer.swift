@@ -1,0 +1,160 @@
+import Logging
+import Synchronization
+import TidegateConfig
+import TidegateHTTP
+import TidegatePolicy
+import TidegateTransport
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Everything `tidegate serve` can be told.
+public struct ServerConfiguration: Sendable {
+    public var listenHost = "0.0.0.0"
+    public var listenPort = 8443
+    public var healthHost = "0.0.0.0"
+    public var healthPort = 8081
+    public var certificateFile: String
+    public var keyFile: String
+    public var clientCAFile: String?
+    /// Nil: the embedded default policy (no reload).
+    public var policyFile: String?
+    public var limits = HTTPLimits()
+    public var transport = TransportConfiguration()
+    public var shutdownGracePeriod: Duration = .seconds(20)
+    /// How often certificate and policy files are polled for changes.
+    public var watchInterval: Duration = .seconds(1)
+
+    public init(certificateFile: String, keyFile: String) {
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+    }
+}
+
+/// The webhook server: TLS admission port and plain health port on shared event loops, with
+/// certificate and policy hot reload and graceful drain. `run()` blocks until SIGTERM/SIGINT.
+public final class WebhookServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let service: WebhookService
+    private let tls: ReloadableTLSContext
+    private let transport: TransportServer
+    private let logger: Logger
+    private let stopRequested = Mutex<Bool>(false)
+    private let stopSignal: Int32
+
+    public init(configuration: ServerConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let policy = try configuration.policyFile.map { try PolicyLoader.load(path: $0) } ?? .default
+        let service = WebhookService(policy: policy, logger: logger)
+        self.service = service
+        let auth: TLSConfiguration.ClientAuthentication = configuration.clientCAFile.map { .required(caFile: $0) } ?? .none
+        tls = try ReloadableTLSContext(TLSConfiguration(
+            certificateChainFile: configuration.certificateFile, privateKeyFile: configuration.keyFile,
+            clientAuthentication: auth))
+        let admission = service.admissionResponder
+        let health = service.healthResponder
+        let limits = configuration.limits
+        let connectionLogger = logger
+        transport = TransportServer(
+            configuration: configuration.transport,
+            listeners: [
+                ListenerConfiguration(name: "https", host: configuration.listenHost, port: configuration.listenPort, tls: tls) { info in
+                    info.applicationProtocol == "h2"
+                        ? HTTP2ConnectionHandler(responder: admission, limits: limits, logger: connectionLogger)
+                        : HTTP1ConnectionHandler(responder: admission, limits: limits)
+                },
+                ListenerConfiguration(name: "health", host: configuration.healthHost, port: configuration.healthPort, tls: nil) { _ in
+                    HTTP1ConnectionHandler(responder: health, limits: limits)
+                },
+            ],
+            logger: logger)
+        stopSignal = eventfd(0, Int32(EFD_CLOEXEC))
+    }
+
+    /// Ports actually bound (useful with port 0 in tests).
+    public var httpsPort: Int? { transport.boundPort(of: "https") }
+    public var healthPort: Int? { transport.boundPort(of: "health") }
+
+    public func start() throws {
+        try transport.start()
+        logger.info("serving", metadata: [
+            "https": "\(configuration.listenHost):\(httpsPort ?? configuration.listenPort)",
+            "health": "\(configuration.healthHost):\(healthPort ?? configuration.healthPort)",
+            "policy": "\(configuration.policyFile ?? "embedded default")",
+            "event_loops": .stringConvertible(configuration.transport.eventLoops),
+        ])
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains. SIGHUP reloads certificate and policy.
+    public func run() throws {
+        let signals = try LifecycleSignals(
+            onTerminate: { [self] signo in
+                logger.info("signal received, draining", metadata: ["signal": .stringConvertible(Int(signo))])
+                requestStop()
+            },
+            onReload: { [self] in
+                logger.info("SIGHUP: reloading certificate and policy")
+                reloadCertificate()
+                reloadPolicy()
+            })
+        defer { signals.stop() }
+        try start()
+        let certificateWatcher = try CertificateFileWatcher(
+            paths: [configuration.certificateFile, configuration.keyFile] + (configuration.clientCAFile.map { [$0] } ?? []),
+            interval: configuration.watchInterval) { [self] in reloadCertificate() }
+        defer { certificateWatcher.stop() }
+        let policyWatcher = try configuration.policyFile.map { file in
+            try CertificateFileWatcher(paths: [file], interval: configuration.watchInterval) { [self] in reloadPolicy() }
+        }
+        defer { policyWatcher?.stop() }
+        waitForStop()
+        shutdown()
+    }
+
+    /// Asks `run()` to drain and return.
+    public func requestStop() {
+        stopRequested.withLock { $0 = true }
+        var one: UInt64 = 1
+        _ = write(stopSignal, &one, 8)
+    }
+
+    private func waitForStop() {
+        var value: UInt64 = 0
+        while !stopRequested.withLock({ $0 }) {
+            _ = read(stopSignal, &value, 8)
+        }
+    }
+
+    /// Readiness goes false, listeners close, in-flight requests finish within the grace period.
+    public func shutdown() {
+        service.beginDraining()
+        transport.shutdown(gracePeriod: configuration.shutdownGracePeriod)
+        close(stopSignal)
+        logger.info("stopped")
+    }
+
+    func reloadCertificate() {
+        do {
+            try tls.reload()
+            service.metrics.reloadsSucceeded["certificate"]?.increment()
+            logger.info("certificate reloaded", metadata: ["cert": "\(configuration.certificateFile)"])
+        } catch {
+            service.metrics.reloadsFailed["certificate"]?.increment()
+            logger.error("certificate reload refused; the previous certificate keeps serving", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func reloadPolicy() {
+        guard let file = configuration.policyFile else { return }
+        do {
+            service.replacePolicy(try PolicyLoader.load(path: file))
+            service.metrics.reloadsSucceeded["policy"]?.increment()
+            logger.info("policy reloaded", metadata: ["policy": "\(file)"])
+        } catch {
+            service.metrics.reloadsFailed["policy"]?.increment()
+            logger.error("policy reload refused; the previous policy stays in force", metadata: ["error": "\(error)"])
+        }
+    }
+}
