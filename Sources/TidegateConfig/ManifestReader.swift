@@ -47,7 +47,7 @@ public struct ManifestReader: Sendable {
     public func read(_ input: ManifestInput, _ body: (Result<ManifestDocument, ManifestError>) -> Void) {
         switch input {
         case .bytes(let bytes, let name):
-            documents(in: bytes, name: name, preferJSON: false, body)
+            documents(in: bytes, name: name, preferJSON: name.lowercased().hasSuffix(".json"), body)
         case .path(let path):
             let files: [String]
             do {
