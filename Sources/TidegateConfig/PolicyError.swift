@@ -16,8 +16,10 @@ public struct PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// Line and column are 0 when the problem is the file itself (unreadable).
     public var description: String {
-        path.isEmpty ? "\(file):\(line):\(column): \(message)" : "\(file):\(line):\(column): \(path): \(message)"
+        let place = line > 0 ? "\(file):\(line):\(column)" : file
+        return path.isEmpty ? "\(place): \(message)" : "\(place): \(path): \(message)"
     }
 }
 

@@ -97,6 +97,16 @@ private func read(_ text: String, name: String = "m.yaml") -> ManifestBatch {
         #expect(batch.errors.count == 1)
     }
 
+    /// libyaml stops at 1000 levels; just under that, Yams' recursive composer runs 990 deep
+    /// and the converter's own limit answers.
+    @Test func nestingJustUnderTheParserLimitIsRejectedByTheConverter() {
+        let depth = 990
+        let text = "x: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"
+        let batch = read(text)
+        #expect(batch.documents.isEmpty)
+        #expect(batch.errors.first?.reason == "nesting deeper than 512 levels")
+    }
+
     @Test func nestingJustUnderTheLimitIsRead() throws {
         let depth = 400
         let text = "x: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"

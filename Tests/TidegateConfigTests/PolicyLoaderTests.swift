@@ -43,7 +43,10 @@ private func errors(_ text: String) -> [String] {
     }
 
     @Test func loadOfAMissingFileIsATypedError() {
-        #expect(throws: PolicyErrors.self) { try PolicyLoader.load(path: "/nonexistent/policy.yaml") }
+        #expect(throws: PolicyErrors([PolicyError(
+            file: "/nonexistent/policy.yaml", line: 0, column: 0, path: "", message: "cannot read the policy file")])
+        ) { try PolicyLoader.load(path: "/nonexistent/policy.yaml") }
+        #expect(PolicyError(file: "p.yaml", line: 0, column: 0, path: "", message: "m").description == "p.yaml: m")
     }
 }
 
