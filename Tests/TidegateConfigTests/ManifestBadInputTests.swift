@@ -135,6 +135,52 @@ private func read(_ text: String, name: String = "m.yaml") -> ManifestBatch {
         #expect(batch.errors.first?.reason == "nesting deeper than 512 levels")
     }
 
+    struct AliasKeyCase: CustomTestStringConvertible, Sendable {
+        let name: String
+        let text: String
+        let position: SourcePosition
+        var testDescription: String { name }
+    }
+
+    static let aliasKeyCases: [AliasKeyCase] = [
+        .init(name: "alias as an implicit key", text: "a: &a x\n*a : y\n", position: .init(line: 2, column: 1)),
+        .init(name: "alias as a flow key", text: "a: &a x\nb: {*a: y}\n", position: .init(line: 2, column: 5)),
+        .init(name: "explicit key holding an alias", text: "a: &a x\n? [*a]\n: y\n", position: .init(line: 2, column: 1)),
+        .init(name: "flow collection key holding an alias", text: "a: &a x\n[*a]: y\n", position: .init(line: 2, column: 4)),
+    ]
+
+    @Test(arguments: aliasKeyCases)
+    func aliasesInKeysAreRefusedBeforeParsing(_ c: AliasKeyCase) {
+        let batch = read(c.text)
+        #expect(batch.documents.isEmpty)
+        #expect(batch.errors.first?.position == c.position)
+        #expect(batch.errors.first?.reason.hasPrefix("invalid YAML: an alias used in a mapping key is not supported") == true)
+    }
+
+    /// The case the refusal exists for: a 100,000-anchor chain makes a flat text whose key is
+    /// 100,000 levels deep; hashing it for the duplicate-key check would overflow the stack.
+    @Test func deepAliasChainAsAKeyFailsInsteadOfCrashing() {
+        var text = "a0: &a0 [x]\n"
+        for level in 1...100_000 { text += "a\(level): &a\(level) [*a\(level - 1)]\n" }
+        text += "? *a100000\n: x\n"
+        let batch = read(text)
+        #expect(batch.documents.isEmpty)
+        #expect(batch.errors.count == 1)
+    }
+
+    @Test func deepAliasChainAsValuesFailsOnDepth() {
+        var text = "a0: &a0 [x]\n"
+        for level in 1...100_000 { text += "a\(level): &a\(level) [*a\(level - 1)]\n" }
+        let batch = read(text)
+        #expect(batch.errors.map(\.reason) == ["nesting deeper than 512 levels"])
+    }
+
+    @Test func aliasesAsValuesAndOrdinaryFlowKeysStillRead() {
+        let batch = read("base: &b {cpu: 1}\nlimits: *b\nrequests: {<<: *b, memory: 1Gi}\nitems: [*b]\n")
+        #expect(batch.errors.isEmpty)
+        #expect(batch.documents.first?.value["requests"] == ["memory": "1Gi", "cpu": 1])
+    }
+
     @Test func inputOverTheSizeLimitIsRefusedBeforeParsing() {
         var reader = ManifestReader()
         reader.maxFileBytes = 1000
