@@ -150,6 +150,7 @@ public struct ManifestReader: Sendable {
             return
         }
         if kind.hasSuffix("List"), case .array(let items)? = object["items"] {
+            let itemMaps = sourceMap?.children(of: JSONPointer.root / "items")
             for (n, item) in items.enumerated() {
                 let pointer = JSONPointer.root / "items" / n
                 guard case .object = item else {
@@ -157,7 +158,8 @@ public struct ManifestReader: Sendable {
                     continue
                 }
                 body(.success(ManifestDocument(
-                    source: "\(source)/items/\(n)", value: item, sourceMap: sourceMap?.subtree(at: pointer))))
+                    source: "\(source)/items/\(n)", value: item,
+                    sourceMap: itemMaps.map { $0[String(n)] ?? SourceMap() })))
             }
             return
         }

@@ -66,7 +66,7 @@ enum YAMLSource {
     }
 
     static func parser(for text: String) throws(YAMLSyntaxError) -> Parser {
-        if let refusal = AliasKeyGuard.check(text.utf8) { throw refusal }
+        if let refusal = YAMLAliasGuard.check(text.utf8) { throw refusal }
         do {
             return try Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8)
         } catch {

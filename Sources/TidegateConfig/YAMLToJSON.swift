@@ -18,6 +18,18 @@ public struct SourceMap: Sendable, Equatable {
         return nil
     }
 
+    /// The maps of every child of `prefix`, each re-rooted at the child, in one pass (a List
+    /// of thousands of items must not rescan the whole map per item).
+    func children(of prefix: JSONPointer) -> [String: SourceMap] {
+        var result: [String: [JSONPointer: SourcePosition]] = [:]
+        let depth = prefix.tokens.count
+        for (pointer, position) in positions where pointer.tokens.count > depth && pointer.hasPrefix(prefix) {
+            let child = pointer.tokens[depth]
+            result[child, default: [:]][JSONPointer(tokens: Array(pointer.tokens.dropFirst(depth + 1)))] = position
+        }
+        return result.mapValues(SourceMap.init)
+    }
+
     /// The map for the subtree at `prefix`, re-rooted there.
     func subtree(at prefix: JSONPointer) -> SourceMap {
         var result: [JSONPointer: SourcePosition] = [:]

@@ -157,22 +157,45 @@ private func read(_ text: String, name: String = "m.yaml") -> ManifestBatch {
         #expect(batch.errors.first?.reason.hasPrefix("invalid YAML: an alias used in a mapping key is not supported") == true)
     }
 
-    /// The case the refusal exists for: a 100,000-anchor chain makes a flat text whose key is
-    /// 100,000 levels deep; hashing it for the duplicate-key check would overflow the stack.
-    @Test func deepAliasChainAsAKeyFailsInsteadOfCrashing() {
-        var text = "a0: &a0 [x]\n"
-        for level in 1...100_000 { text += "a\(level): &a\(level) [*a\(level - 1)]\n" }
-        text += "? *a100000\n: x\n"
-        let batch = read(text)
-        #expect(batch.documents.isEmpty)
-        #expect(batch.errors.count == 1)
+    /// The deepest tree 16 anchors allow: each link nested 900 levels in the text, about
+    /// 14,400 levels in all. Used as values it is released without overflowing the stack.
+    static func deepestChain() -> String {
+        let open = String(repeating: "[", count: 900)
+        let close = String(repeating: "]", count: 900)
+        var text = "a0: &a0 \(open)x\(close)\n"
+        for level in 1..<16 { text += "a\(level): &a\(level) \(open)*a\(level - 1)\(close)\n" }
+        return text
     }
 
-    @Test func deepAliasChainAsValuesFailsOnDepth() {
+    @Test func deepestAllowedAliasChainFailsOnDepthWithoutCrashing() {
+        let batch = read(Self.deepestChain())
+        #expect(batch.errors.map(\.reason) == ["nesting deeper than 512 levels"])
+    }
+
+    /// As a key it would be hashed for the duplicate-key check; refused before parsing.
+    @Test func deepestAllowedAliasChainAsAKeyIsRefused() {
+        let batch = read(Self.deepestChain() + "? *a15\n: x\n")
+        #expect(batch.errors.map(\.description) == [
+            "m.yaml:17:1: document 0: invalid YAML: an alias used in a mapping key is not supported (a key here could hold one)"
+        ])
+    }
+
+    /// The same chain used only as values: releasing the 100,000-level tree would overflow the
+    /// stack, so the anchor count stops it before parsing.
+    @Test func deepAliasChainAsValuesIsRefusedByItsAnchorCount() {
         var text = "a0: &a0 [x]\n"
         for level in 1...100_000 { text += "a\(level): &a\(level) [*a\(level - 1)]\n" }
         let batch = read(text)
-        #expect(batch.errors.map(\.reason) == ["nesting deeper than 512 levels"])
+        #expect(batch.errors.map(\.description) == [
+            "m.yaml:17:6: document 0: invalid YAML: more than 16 anchors in one document are not supported"
+        ])
+    }
+
+    @Test func anchorsAreCountedPerDocumentAndShellAmpersandsAreNotAnchors() {
+        let document = (0..<16).map { "a\($0): &a\($0) [x]\n" }.joined() + "cmd: run & wait && done\n"
+        let batch = read(document + "---\n" + document)
+        #expect(batch.errors.isEmpty)
+        #expect(batch.documents.count == 2)
     }
 
     @Test func aliasesAsValuesAndOrdinaryFlowKeysStillRead() {

@@ -50,6 +50,16 @@ private func value(_ yaml: String) throws -> JSONValue {
         #expect(second.position(of: JSONPointer("/metadata/name")!) == SourcePosition(line: 8, column: 11))
     }
 
+    /// Item source maps are split in one pass; per-item rescans would take minutes here.
+    @Test func aLargeListKeepsPerItemPositions() throws {
+        let item = "- kind: Pod\n  metadata: {name: p}\n  spec:\n    containers: [{name: c, image: nginx}]\n"
+        let batch = read("kind: List\nitems:\n" + String(repeating: item, count: 20_000))
+        #expect(batch.documents.count == 20_000)
+        let last = try #require(batch.documents.last)
+        #expect(last.source == "m.yaml:0/items/19999")
+        #expect(last.position(of: JSONPointer("/spec/containers/0/image")!) == SourcePosition(line: 3 + 4 * 19_999 + 3, column: 35))
+    }
+
     @Test func typedListKindsAreExpandedToo() {
         let batch = read("kind: PodList\nitems: [{kind: Pod}, 3]\n")
         #expect(batch.documents.map(\.source) == ["m.yaml:0/items/0"])

@@ -1,14 +1,24 @@
-/// Refuses streams that use an alias as (or inside) a mapping key, before Yams sees them.
+/// Refuses two uses of YAML aliases before Yams sees the text, because both make Yams recurse
+/// without bound on a tree that aliases built deeper than the text shows (each link of a chain
+/// `&a2 [*a1]`, `&a3 [*a2]`, ... adds up to libyaml's 1000 levels to the tree):
 ///
-/// Why: Yams checks every mapping for duplicate keys by hashing the key nodes, and a hash
+/// - Too many anchors in one document. Releasing a deep alias-built tree recurses once per
+///   level; a 100,000-link chain overflowed an 8 MB stack. At most `maxAnchorsPerDocument`
+///   anchors bound any tree to (anchors + 1) × 1000 levels, well inside a default stack.
+/// - An alias as (or inside) a mapping key. Yams checks every mapping for duplicate keys by hashing the key nodes, and a hash
 /// recurses through the whole key. A chain of anchors (`&a2 [*a1]`, `&a3 [*a2]`, ...) builds a
 /// tree as deep as the chain is long from a flat text, so one alias key can demand a recursion
 /// as deep as the file is long and overflow the stack. Kubernetes objects never need such
 /// keys. The scan is deliberately over-inclusive and cheap (one pass over the bytes): it only
 /// refuses a stream that has an alias somewhere *and* a key that could hold one (an alias
 /// before `:`, an explicit `? ` key, or a flow collection before `:`).
-enum AliasKeyGuard {
+enum YAMLAliasGuard {
+    static let maxAnchorsPerDocument = 16
+
     static func check(_ bytes: String.UTF8View) -> YAMLSyntaxError? {
+        var anchors = 0
+        var anchorStart: SourcePosition?
+        var lineStart = true
         var sawAlias = false
         var suspect: SourcePosition?
         var line = 1
@@ -18,13 +28,31 @@ enum AliasKeyGuard {
         var keyCandidate: SourcePosition?
         var inAliasName = false
         var aliasStart: SourcePosition?
+        var index = bytes.startIndex
         for byte in bytes {
+            defer { index = bytes.index(after: index) }
             if byte & 0xC0 != 0x80 { column += 1 }
             let atTokenStart = isTokenBoundary(previous)
             if inAliasName, !isAnchorChar(byte) {
                 inAliasName = false
                 keyCandidate = aliasStart
             }
+            // Anchors belong to one document: `---` or `...` at the start of a line ends it
+            // (such a line cannot be content, not even inside a block or quoted scalar).
+            if lineStart, byte == UInt8(ascii: "-") || byte == UInt8(ascii: "."), startsDocumentMarker(bytes, at: index) {
+                anchors = 0
+            }
+            lineStart = byte == UInt8(ascii: "\n")
+            // `&name` at a token start; a shell's `cmd &` or `&&` in a scalar has no name.
+            if let start = anchorStart, isAnchorChar(byte) {
+                anchors += 1
+                if anchors > maxAnchorsPerDocument {
+                    return YAMLSyntaxError(
+                        reason: "more than \(maxAnchorsPerDocument) anchors in one document are not supported",
+                        position: start)
+                }
+            }
+            anchorStart = byte == UInt8(ascii: "&") && atTokenStart ? SourcePosition(line: line, column: column) : nil
             switch byte {
             case UInt8(ascii: "\n"):
                 line += 1
@@ -65,6 +93,16 @@ enum AliasKeyGuard {
         default:
             return false
         }
+    }
+
+    private static func startsDocumentMarker(_ bytes: String.UTF8View, at index: String.UTF8View.Index) -> Bool {
+        let marker = bytes[index]
+        var i = index
+        for _ in 0..<3 {
+            guard i < bytes.endIndex, bytes[i] == marker else { return false }
+            i = bytes.index(after: i)
+        }
+        return i == bytes.endIndex || [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(bytes[i])
     }
 
     /// libyaml's anchor name characters.
