@@ -1,0 +1,69 @@
+import TidegatePolicy
+
+/// The policy file's keys, mapped onto the model. The decoder and the writer both walk these
+/// tables, so a key added here is read and written alike.
+enum PolicySchema {
+    static let apiVersion = "tidegate.dev/v1alpha1"
+    static let kind = "Policy"
+    static let topLevelKeys = ["apiVersion", "kind", "mode", "images", "securityContext", "exemptions", "mutation"]
+
+    struct ActionField<Section> {
+        let key: String
+        let keyPath: WritableKeyPath<Section, RuleAction>
+    }
+
+    struct ListField<Section> {
+        let key: String
+        let keyPath: WritableKeyPath<Section, [String]>
+    }
+
+    static var imageActions: [ActionField<ImageRules>] {
+        [
+            .init(key: "untrustedRegistry", keyPath: \.untrustedRegistry),
+            .init(key: "implicitRegistry", keyPath: \.implicitRegistry),
+            .init(key: "mutableTag", keyPath: \.mutableTag),
+            .init(key: "requireDigest", keyPath: \.requireDigest),
+            .init(key: "tagWithDigest", keyPath: \.tagWithDigest),
+        ]
+    }
+
+    static var imageKeys: [String] { ["trustedRegistries"] + imageActions.map(\.key) }
+
+    static var securityContextActions: [ActionField<SecurityContextRules>] {
+        [
+            .init(key: "runAsNonRoot", keyPath: \.runAsNonRoot),
+            .init(key: "capabilities", keyPath: \.capabilities),
+            .init(key: "requireDropAll", keyPath: \.requireDropAll),
+            .init(key: "privileged", keyPath: \.privileged),
+            .init(key: "allowPrivilegeEscalation", keyPath: \.allowPrivilegeEscalation),
+            .init(key: "readOnlyRootFilesystem", keyPath: \.readOnlyRootFilesystem),
+            .init(key: "misplacedFields", keyPath: \.misplacedFields),
+            .init(key: "runAsUserUnset", keyPath: \.runAsUserUnset),
+        ]
+    }
+
+    static var securityContextLists: [ListField<SecurityContextRules>] {
+        [.init(key: "allowedCapabilities", keyPath: \.allowedCapabilities)]
+    }
+
+    static var securityContextKeys: [String] {
+        securityContextActions.map(\.key) + securityContextLists.map(\.key)
+    }
+
+    static var exemptionLists: [ListField<Exemptions>] {
+        [
+            .init(key: "namespaces", keyPath: \.namespaces),
+            .init(key: "usernames", keyPath: \.usernames),
+            .init(key: "groups", keyPath: \.groups),
+        ]
+    }
+
+    static var mutationLists: [ListField<Mutation>] {
+        [.init(key: "autoApply", keyPath: \.autoApply)]
+    }
+
+    /// Rule ids `mutation.autoApply` may name: every rule with a policy key.
+    static var ruleIDs: [String] {
+        imageActions.map { "images.\($0.key)" } + securityContextActions.map { "securityContext.\($0.key)" }
+    }
+}

@@ -1,1 +1,0 @@
-// TidegateConfig: see Package.swift for the layer map.
