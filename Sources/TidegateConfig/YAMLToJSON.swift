@@ -109,7 +109,7 @@ struct YAMLToJSON {
                 let key = try keyText(keyNode)
                 let value = try convert(valueNode, at: recordPositions ? pointer / key : pointer, depth: depth + 1)
                 if seen.insert(key).inserted {
-                    object.members.append((key: key, value: value))
+                    object.members.append(JSONMember(key: key, value: value))
                 } else {
                     // `1` and `"1"` are different YAML keys but one JSON key; the later wins, as in kubectl.
                     object[key] = value
