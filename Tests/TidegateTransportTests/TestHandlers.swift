@@ -60,3 +60,17 @@ final class FixedResponseHandler: ConnectionHandler {
 
     func closed() { log.closedCount.add(1, ordering: .relaxed) }
 }
+
+/// A shareable counter for callbacks in tests.
+final class Counter: Sendable {
+    private let storage = Atomic<Int>(0)
+    func increment() { storage.add(1, ordering: .sequentiallyConsistent) }
+    var value: Int { storage.load(ordering: .sequentiallyConsistent) }
+}
+
+/// A shareable list of events for callbacks in tests.
+final class EventList: Sendable {
+    private let storage = Mutex<[String]>([])
+    func append(_ event: String) { storage.withLock { $0.append(event) } }
+    var events: [String] { storage.withLock { $0 } }
+}

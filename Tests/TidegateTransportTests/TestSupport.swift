@@ -18,8 +18,8 @@ final class TestServer: @unchecked Sendable {
     let tls: ReloadableTLSContext
     let server: TransportServer
     let log = HandlerLog()
-    var tlsPort: Int { server.boundPort(of: "https")! }
-    var plainPort: Int { server.boundPort(of: "plain")! }
+    let tlsPort: Int
+    let plainPort: Int
     var metrics: TransportMetrics.Snapshot { server.metrics.snapshot() }
 
     init(
@@ -44,6 +44,8 @@ final class TestServer: @unchecked Sendable {
             ],
             logger: logger)
         try server.start()
+        tlsPort = server.boundPort(of: "https") ?? -1
+        plainPort = server.boundPort(of: "plain") ?? -1
     }
 
     func stop() {
