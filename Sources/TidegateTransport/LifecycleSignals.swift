@@ -46,8 +46,8 @@ public final class LifecycleSignals: Sendable {
         thread.withLock { $0 = worker }
     }
 
-    /// Delivers `signo` to the watcher thread as if the process had received it (tests, in-process triggers).
-    func deliver(_ signo: Int32) {
+    /// Delivers `signo` to the watcher thread as if the process had received it (in-process triggers, tests).
+    public func deliver(_ signo: Int32) {
         thread.withLock { worker in
             if let worker { _ = tg_signal_thread(UInt(worker.handle), signo) }
         }

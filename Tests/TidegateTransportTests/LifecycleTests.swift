@@ -3,7 +3,7 @@ import Synchronization
 import Testing
 import TidegateTransport
 
-@testable import TidegateTransport
+
 
 @Suite("Graceful shutdown and signals")
 struct LifecycleTests {
