@@ -46,6 +46,11 @@ enum LoopCommand: Sendable {
 /// wakes one loop per incoming connection burst; each loop accepts a bounded batch). Connections are
 /// edge-triggered for both directions, registered once and never modified: the loop tracks
 /// `readable`/`writable` itself and reads until EAGAIN/WANT_READ, so no epoll_ctl per request.
+///
+/// Fairness and memory: a connection gets at most `readsPerTurn` reads per wake-up (then it is served
+/// again after the next epoll_wait), and reading pauses while more than `maxPendingOutputBytes` wait to
+/// be sent, so a peer that pipelines requests without reading answers cannot grow our output buffer;
+/// the write timeout then closes it. Input is never buffered here: each read goes straight to the handler.
 final class EventLoop: @unchecked Sendable {
     private let index: Int
     private let epollFD: Int32

@@ -8,6 +8,19 @@ import Glibc
 
 /// Listening sockets served by N event-loop threads (no thread per connection).
 ///
+/// Design, in short:
+/// - Each loop thread owns one epoll instance, an eventfd for cross-thread commands (drain), a timer
+///   heap and one read buffer shared by all its connections. A connection lives on one loop for life.
+/// - Every listening socket is shared by all loops (level-triggered, `EPOLLEXCLUSIVE`); connections are
+///   edge-triggered (see `EventLoop`). Beyond `maxConnections` a socket is accepted and closed at once so
+///   the kernel backlog never fills with connections nobody will serve.
+/// - TLS runs OpenSSL directly on the socket (`SSL_set_fd`, read-ahead on) rather than through memory
+///   BIOs: OpenSSL decrypts straight into the loop's read buffer and encrypts straight into the socket,
+///   saving a copy each way and the BIO bookkeeping; with read-ahead one read(2) pulls several records.
+/// - Handlers are synchronous (bytes in, bytes out) and always called on their connection's loop.
+/// - Timeouts: handshake (from accept), request read (from the start of a request: bounds slow
+///   senders), idle keep-alive (from the last byte) and write (peer not reading our output).
+///
 /// ```swift
 /// let tls = try ReloadableTLSContext(TLSConfiguration(certificateChainFile: c, privateKeyFile: k))
 /// let server = TransportServer(configuration: .init(), listeners: [

@@ -61,6 +61,22 @@ struct HostileClientTests {
         #expect(eventually { server.metrics.timeouts[phase] == 1 })
     }
 
+    @Test("a client that pipelines requests but never reads the answers is closed by the write timeout")
+    func nonReadingClientIsBounded() throws {
+        let server = try TestServer(
+            configuration: TransportConfiguration(
+                eventLoops: 1, writeTimeout: .milliseconds(300), maxPendingOutputBytes: 32 << 10))
+        defer { server.stop() }
+        let client = try RawClient(port: server.plainPort, receiveBound: 30)
+        // Far more answers than the kernel buffers plus the pending-output limit can hold.
+        let batch = Array(String(repeating: simpleRequest, count: 1000).utf8)
+        var sent = 0
+        let started = ContinuousClock.now
+        while client.send(batch), sent < 400 { sent += 1 }
+        #expect(eventually { server.metrics.timeouts["write"] == 1 }, "sent \(sent) in \(ContinuousClock.now - started): \(server.metrics)")
+        #expect(client.readUntilClosed().end == .closedByPeer)
+    }
+
     @Test("a slow request that finishes within the request timeout is answered")
     func slowButTimelyRequestIsServed() throws {
         let server = try TestServer(configuration: TransportConfiguration(eventLoops: 1, requestReadTimeout: .seconds(30)))

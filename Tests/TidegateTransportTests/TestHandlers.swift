@@ -29,17 +29,17 @@ final class FixedResponseHandler: ConnectionHandler {
 
     func received(_ bytes: UnsafeRawBufferPointer, output: inout [UInt8]) -> ConnectionDisposition {
         pending.append(contentsOf: bytes)
-        guard pending.count <= 64 << 10 else { return .closeNow }
         while let end = headerEnd() {
             let request = String(decoding: pending[..<end], as: UTF8.self).lowercased()
-            pending.removeFirst(end)
+            pending.removeSubrange(..<end)
             let closing = draining || request.contains("connection: close")
             output.append(contentsOf: Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\n".utf8))
             output.append(contentsOf: Array((closing ? "Connection: close\r\n\r\n" : "\r\n").utf8))
             output.append(contentsOf: body)
             if closing { return .closeAfterFlush }
         }
-        return .keepOpen
+        // An unfinished request this large is abuse: drop the connection.
+        return pending.count <= 64 << 10 ? .keepOpen : .closeNow
     }
 
     private func headerEnd() -> Int? {
