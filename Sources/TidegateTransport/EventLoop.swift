@@ -1,0 +1,609 @@
+import COpenSSL
+import CTidegateSystem
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A listening socket as seen by one loop (the fd is shared by all loops).
+final class LoopListener: Sendable {
+    let fd: Int32
+    let name: String
+    let tls: ReloadableTLSContext?
+    let factory: ConnectionHandlerFactory
+
+    init(fd: Int32, name: String, tls: ReloadableTLSContext?, factory: @escaping ConnectionHandlerFactory) {
+        self.fd = fd
+        self.name = name
+        self.tls = tls
+        self.factory = factory
+    }
+}
+
+/// Settings and counters every loop of a server reads.
+struct LoopSettings: Sendable {
+    var handshakeTimeout: UInt64
+    var requestReadTimeout: UInt64
+    var idleTimeout: UInt64
+    var writeTimeout: UInt64
+    var maxConnections: Int
+    var maxPendingOutputBytes: Int
+    var readBufferSize: Int
+    var metrics: TransportMetrics
+    var logger: Logger
+}
+
+enum LoopCommand: Sendable {
+    /// Stop accepting, ask handlers to drain, close everything at the deadline (monotonic ns).
+    case drain(deadline: UInt64)
+}
+
+/// One thread's epoll loop. Everything except `send(_:)` runs on the loop's own thread.
+///
+/// Readiness model: the shared listening sockets are level-triggered with EPOLLEXCLUSIVE (the kernel
+/// wakes one loop per incoming connection burst; each loop accepts a bounded batch). Connections are
+/// edge-triggered for both directions, registered once and never modified: the loop tracks
+/// `readable`/`writable` itself and reads until EAGAIN/WANT_READ, so no epoll_ctl per request.
+///
+/// Fairness and memory: a connection gets at most `readsPerTurn` reads per wake-up (then it is served
+/// again after the next epoll_wait), and reading pauses while more than `maxPendingOutputBytes` wait to
+/// be sent, so a peer that pipelines requests without reading answers cannot grow our output buffer;
+/// the write timeout then closes it. Input is never buffered here: each read goes straight to the handler.
+final class EventLoop: @unchecked Sendable {
+    private let index: Int
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let settings: LoopSettings
+    private let listeners: [LoopListener]
+    private let commands = Mutex<[LoopCommand]>([])
+
+    // Loop-thread state.
+    private var connections: [Connection?] = []
+    private var connectionCount = 0
+    private var timers = TimerHeap()
+    private var readBuffer: UnsafeMutableRawBufferPointer
+    private var events: UnsafeMutablePointer<tg_event>
+    private let maxEvents: Int32 = 256
+    /// Connections whose read budget ran out with data possibly left: served again next turn.
+    private var unfinished: [Connection] = []
+    private var nextSerial: UInt64 = 0
+    private var now: UInt64 = 0
+    private var draining = false
+    private var drainDeadline: UInt64 = .max
+    private var running = true
+    private var peerBuffer = [CChar](repeating: 0, count: 64)
+
+    private static let readsPerTurn = 32
+    private static let acceptsPerTurn = 32
+
+    init(index: Int, settings: LoopSettings, listeners: [LoopListener]) throws(TransportError) {
+        self.index = index
+        self.settings = settings
+        self.listeners = listeners
+        epollFD = tg_epoll_create()
+        guard epollFD >= 0 else { throw .systemCallFailed(call: "epoll_create1", errno: tg_errno()) }
+        wakeFD = tg_eventfd_create()
+        guard wakeFD >= 0 else {
+            let code = tg_errno()
+            close(epollFD)
+            throw .systemCallFailed(call: "eventfd", errno: code)
+        }
+        readBuffer = .allocate(byteCount: settings.readBufferSize, alignment: 16)
+        events = .allocate(capacity: Int(maxEvents))
+        guard tg_epoll_add(epollFD, wakeFD, TG_EPOLLIN | TG_EPOLLET, UInt64(wakeFD)) == 0 else {
+            throw .systemCallFailed(call: "epoll_ctl(eventfd)", errno: tg_errno())
+        }
+        for listener in listeners {
+            guard tg_epoll_add(epollFD, listener.fd, TG_EPOLLIN | TG_EPOLLEXCLUSIVE, UInt64(listener.fd)) == 0 else {
+                throw .systemCallFailed(call: "epoll_ctl(listener)", errno: tg_errno())
+            }
+        }
+    }
+
+    deinit {
+        close(epollFD)
+        close(wakeFD)
+        readBuffer.deallocate()
+        events.deallocate()
+    }
+
+    /// Queues a command and wakes the loop. Callable from any thread.
+    func send(_ command: LoopCommand) {
+        commands.withLock { $0.append(command) }
+        _ = tg_eventfd_signal(wakeFD)
+    }
+
+    // MARK: The loop
+
+    func run() {
+        settings.logger.debug("event loop started", metadata: ["loop": "\(index)"])
+        while running {
+            let timeout = unfinished.isEmpty ? waitMilliseconds() : 0
+            let count = tg_epoll_wait(epollFD, events, maxEvents, timeout)
+            now = tg_monotonic_ns()
+            if count < 0 {
+                settings.logger.error("epoll_wait failed", metadata: ["errno": "\(tg_errno())"])
+                break
+            }
+            for i in 0..<Int(count) {
+                let event = events[i]
+                let fd = Int32(truncatingIfNeeded: event.data)
+                if fd == wakeFD {
+                    tg_eventfd_drain(wakeFD)
+                    runCommands()
+                } else if let listener = listeners.first(where: { $0.fd == fd }) {
+                    if !draining { acceptBatch(listener) }
+                } else if let connection = connection(for: fd) {
+                    ready(connection, events: event.events)
+                }
+            }
+            if !unfinished.isEmpty {
+                let retry = unfinished
+                unfinished.removeAll(keepingCapacity: true)
+                for connection in retry where connection === self.connection(for: connection.fd) {
+                    drive(connection)
+                }
+            }
+            expireTimers()
+            if draining && (connectionCount == 0 || now >= drainDeadline) {
+                closeAll()
+                running = false
+            }
+        }
+        settings.logger.debug("event loop stopped", metadata: ["loop": "\(index)"])
+    }
+
+    private func waitMilliseconds() -> Int32 {
+        guard let next = timers.earliest else { return -1 }
+        let current = tg_monotonic_ns()
+        if next <= current { return 0 }
+        // Round up so a wake-up never comes before the deadline.
+        return Int32(clamping: (next - current + 999_999) / 1_000_000)
+    }
+
+    private func runCommands() {
+        let pending = commands.withLock { list -> [LoopCommand] in
+            defer { list.removeAll() }
+            return list
+        }
+        for command in pending {
+            switch command {
+            case let .drain(deadline):
+                beginDrain(deadline: deadline)
+            }
+        }
+    }
+
+    // MARK: Accepting
+
+    private func acceptBatch(_ listener: LoopListener) {
+        for _ in 0..<Self.acceptsPerTurn {
+            let fd = tg_accept(listener.fd, &peerBuffer, peerBuffer.count)
+            if fd < 0 {
+                let code = tg_errno()
+                if code == EAGAIN || code == EWOULDBLOCK { return }
+                if code == EINTR || code == ECONNABORTED { continue }
+                // EMFILE/ENFILE and friends: the socket stays readable (level-triggered); back off one turn.
+                settings.logger.warning("accept failed", metadata: ["listener": "\(listener.name)", "errno": "\(code)"])
+                return
+            }
+            guard settings.metrics.admit(limit: settings.maxConnections) else {
+                close(fd)
+                continue
+            }
+            open(fd: fd, listener: listener)
+        }
+    }
+
+    private func open(fd: Int32, listener: LoopListener) {
+        nextSerial += 1
+        let peer = peerBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let connection = Connection(fd: fd, serial: nextSerial, peer: peer, listener: listener, now: now)
+        if let tls = listener.tls {
+            let context = tls.current
+            guard let ssl = SSL_new(context.raw), SSL_set_fd(ssl, fd) == 1 else {
+                settings.logger.error("SSL_new failed", metadata: ["reason": "\(drainOpenSSLErrors())"])
+                close(fd)
+                settings.metrics.connectionClosed()
+                return
+            }
+            SSL_set_accept_state(ssl)
+            connection.ssl = ssl
+            connection.tlsContext = context
+        }
+        guard tg_epoll_add(epollFD, fd, TG_EPOLLIN | TG_EPOLLOUT | TG_EPOLLRDHUP | TG_EPOLLET, UInt64(fd)) == 0 else {
+            settings.logger.error("epoll_ctl(connection) failed", metadata: ["errno": "\(tg_errno())"])
+            if let ssl = connection.ssl { SSL_free(ssl) }
+            close(fd)
+            settings.metrics.connectionClosed()
+            return
+        }
+        let slot = Int(fd)
+        if slot >= connections.count {
+            connections.append(contentsOf: repeatElement(nil, count: max(slot + 1 - connections.count, connections.count)))
+        }
+        connections[slot] = connection
+        connectionCount += 1
+        if connection.ssl == nil { establish(connection) }
+        schedule(connection)
+    }
+
+    private func connection(for fd: Int32) -> Connection? {
+        let slot = Int(fd)
+        return slot >= 0 && slot < connections.count ? connections[slot] : nil
+    }
+
+    // MARK: Driving a connection
+
+    private func ready(_ connection: Connection, events: UInt32) {
+        if events & TG_EPOLLOUT != 0 {
+            connection.writable = true
+            if connection.readWantsWrite {
+                connection.readWantsWrite = false
+                connection.readable = true
+            }
+        }
+        if events & (TG_EPOLLIN | TG_EPOLLRDHUP | TG_EPOLLHUP | TG_EPOLLERR) != 0 {
+            connection.readable = true
+        }
+        drive(connection)
+    }
+
+    /// Moves the connection forward as far as readiness allows, then re-arms its deadline.
+    private func drive(_ connection: Connection) {
+        if connection.stage == .handshaking {
+            guard handshake(connection) else { return }
+        }
+        if connection.pendingOutput > 0, connection.writable {
+            guard flush(connection) else { return }
+        }
+        if connection.closeAfterFlush {
+            if connection.pendingOutput == 0 { closeConnection(connection) } else { schedule(connection) }
+            return
+        }
+        guard readAvailable(connection) else { return }
+        schedule(connection)
+    }
+
+    /// Returns false when the connection was closed or must wait for more handshake bytes.
+    private func handshake(_ connection: Connection) -> Bool {
+        guard let ssl = connection.ssl else { return true }
+        ERR_clear_error()
+        let result = SSL_do_handshake(ssl)
+        if result == 1 {
+            connection.stage = .established
+            settings.metrics.handshakeCompleted(resumed: tg_ssl_session_reused(ssl) == 1)
+            connection.lastActivity = now
+            establish(connection)
+            return connection.handler != nil
+        }
+        switch SSL_get_error(ssl, result) {
+        case SSL_ERROR_WANT_READ:
+            connection.readable = false
+        case SSL_ERROR_WANT_WRITE:
+            connection.writable = false
+        default:
+            let reason = handshakeFailureReason(ssl: ssl, result: result)
+            settings.metrics.handshakeFailed(reason: reason)
+            settings.logger.debug(
+                "TLS handshake failed", metadata: ["peer": "\(connection.peer)", "reason": "\(reason)"])
+            connection.tlsFailed = true
+            closeConnection(connection)
+            return false
+        }
+        schedule(connection)
+        return false
+    }
+
+    private func handshakeFailureReason(ssl: OpaquePointer, result: Int32) -> String {
+        let kind = SSL_get_error(ssl, result)
+        if kind == SSL_ERROR_ZERO_RETURN { return "connection_closed" }
+        let code = ERR_peek_error()
+        ERR_clear_error()
+        if code == 0 { return kind == SSL_ERROR_SYSCALL && errno != 0 ? "socket_error" : "connection_closed" }
+        guard let text = ERR_reason_error_string(code) else { return "tls_error" }
+        return String(cString: text).replacingSpaces()
+    }
+
+    private func establish(_ connection: Connection) {
+        var info = ConnectionInfo(peer: connection.peer, isTLS: connection.ssl != nil, listenerName: connection.listener.name)
+        if let ssl = connection.ssl {
+            var alpn: UnsafePointer<UInt8>?
+            var alpnLength: UInt32 = 0
+            SSL_get0_alpn_selected(ssl, &alpn, &alpnLength)
+            if let alpn, alpnLength > 0 {
+                info.applicationProtocol = String(decoding: UnsafeBufferPointer(start: alpn, count: Int(alpnLength)), as: UTF8.self)
+            }
+            info.tlsVersion = SSL_get_version(ssl).map { String(cString: $0) }
+            info.serverName = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name).map { String(cString: $0) }
+            if let peerCert = SSL_get1_peer_certificate(ssl) {
+                info.clientCertificateSubject = subjectText(peerCert)
+                X509_free(peerCert)
+            }
+        }
+        connection.handler = connection.listener.factory(info)
+        if draining { askToDrain(connection) }
+    }
+
+    private func subjectText(_ cert: OpaquePointer) -> String? {
+        guard let name = X509_get_subject_name(cert), let bio = BIO_new(BIO_s_mem()) else { return nil }
+        defer { BIO_free(bio) }
+        guard X509_NAME_print_ex(bio, name, 0, TG_XN_FLAG_RFC2253) >= 0 else { return nil }
+        var data: UnsafeMutablePointer<CChar>?
+        let length = tg_bio_get_mem_data(bio, &data)
+        guard let data, length > 0 else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+    }
+
+    /// Reads until the socket is drained, the budget is spent or output backs up.
+    /// Returns false when the connection was closed.
+    private func readAvailable(_ connection: Connection) -> Bool {
+        var reads = 0
+        while connection.readable, !connection.closeAfterFlush,
+            connection.pendingOutput < settings.maxPendingOutputBytes
+        {
+            if reads == Self.readsPerTurn {
+                unfinished.append(connection)
+                break
+            }
+            reads += 1
+            let count: Int
+            switch read(connection) {
+            case let .bytes(n): count = n
+            case .wouldBlock: continue
+            case .closed:
+                if connection.pendingOutput > 0, connection.writable { _ = flush(connection, closing: true) }
+                closeConnection(connection)
+                return false
+            }
+            connection.lastActivity = now
+            guard let handler = connection.handler else { break }
+            let disposition = handler.received(
+                UnsafeRawBufferPointer(start: readBuffer.baseAddress, count: count), output: &connection.output)
+            guard apply(disposition, to: connection) else { return false }
+            if connection.pendingOutput >= settings.maxPendingOutputBytes {
+                guard flush(connection) else { return false }
+            }
+        }
+        if connection.pendingOutput > 0, connection.writable {
+            guard flush(connection) else { return false }
+        }
+        if connection.closeAfterFlush, connection.pendingOutput == 0 {
+            closeConnection(connection)
+            return false
+        }
+        if let handler = connection.handler {
+            let phase = handler.timeoutPhase
+            if phase != connection.phase {
+                connection.phase = phase
+                connection.phaseStart = now
+            }
+        }
+        return true
+    }
+
+    private enum ReadOutcome {
+        case bytes(Int)
+        case wouldBlock
+        case closed
+    }
+
+    private func read(_ connection: Connection) -> ReadOutcome {
+        let capacity = readBuffer.count
+        guard let ssl = connection.ssl else {
+            let n = Glibc.read(connection.fd, readBuffer.baseAddress, capacity)
+            if n > 0 {
+                // A short read drained the socket: with edge triggering a new edge will announce more.
+                if n < capacity { connection.readable = false }
+                return .bytes(n)
+            }
+            if n == 0 { return .closed }
+            let code = errno
+            if code == EAGAIN || code == EWOULDBLOCK { connection.readable = false; return .wouldBlock }
+            if code == EINTR { return .wouldBlock }
+            return .closed
+        }
+        ERR_clear_error()
+        var count = 0
+        let result = SSL_read_ex(ssl, readBuffer.baseAddress, capacity, &count)
+        if result == 1 { return .bytes(count) }
+        switch SSL_get_error(ssl, result) {
+        case SSL_ERROR_WANT_READ:
+            connection.readable = false
+            return .wouldBlock
+        case SSL_ERROR_WANT_WRITE:
+            connection.readable = false
+            connection.readWantsWrite = true
+            return .wouldBlock
+        case SSL_ERROR_ZERO_RETURN:
+            return .closed
+        default:
+            connection.tlsFailed = true
+            ERR_clear_error()
+            return .closed
+        }
+    }
+
+    /// Returns false when the connection was closed.
+    private func apply(_ disposition: ConnectionDisposition, to connection: Connection) -> Bool {
+        switch disposition {
+        case .keepOpen:
+            return true
+        case .closeAfterFlush:
+            connection.closeAfterFlush = true
+            return true
+        case .closeNow:
+            closeConnection(connection)
+            return false
+        }
+    }
+
+    /// Writes pending output until done or the socket is full. Returns false when the connection was closed.
+    @discardableResult
+    private func flush(_ connection: Connection, closing: Bool = false) -> Bool {
+        while connection.pendingOutput > 0 {
+            let written: Int
+            if let ssl = connection.ssl {
+                ERR_clear_error()
+                var count = 0
+                let result = connection.output.withUnsafeBytes { bytes in
+                    SSL_write_ex(ssl, bytes.baseAddress! + connection.outputSent, connection.pendingOutput, &count)
+                }
+                if result == 1 {
+                    written = count
+                } else {
+                    let kind = SSL_get_error(ssl, result)
+                    if kind == SSL_ERROR_WANT_WRITE || kind == SSL_ERROR_WANT_READ {
+                        stallWrites(connection)
+                        return true
+                    }
+                    connection.tlsFailed = true
+                    ERR_clear_error()
+                    if !closing { closeConnection(connection) }
+                    return false
+                }
+            } else {
+                let n = connection.output.withUnsafeBytes { bytes in
+                    Glibc.write(connection.fd, bytes.baseAddress! + connection.outputSent, connection.pendingOutput)
+                }
+                if n < 0 {
+                    let code = errno
+                    if code == EINTR { continue }
+                    if code == EAGAIN || code == EWOULDBLOCK {
+                        stallWrites(connection)
+                        return true
+                    }
+                    if !closing { closeConnection(connection) }
+                    return false
+                }
+                written = n
+            }
+            connection.outputSent += written
+        }
+        // Keep a modest buffer for the next response; give back what one large response grew.
+        if connection.output.capacity > 64 << 10 {
+            connection.output = []
+        } else {
+            connection.output.removeAll(keepingCapacity: true)
+        }
+        connection.outputSent = 0
+        return true
+    }
+
+    private func stallWrites(_ connection: Connection) {
+        if connection.writable { connection.writeStalledSince = now }
+        connection.writable = false
+    }
+
+    // MARK: Timeouts
+
+    private func deadline(of connection: Connection) -> (UInt64, String) {
+        var result: (UInt64, String) = (drainDeadline, "drain")
+        func consider(_ candidate: UInt64, _ phase: String) {
+            if candidate < result.0 { result = (candidate, phase) }
+        }
+        if connection.stage == .handshaking {
+            consider(connection.acceptedAt &+ settings.handshakeTimeout, "handshake")
+            return result
+        }
+        if connection.pendingOutput > 0, !connection.writable {
+            consider(connection.writeStalledSince &+ settings.writeTimeout, "write")
+        }
+        switch connection.phase {
+        case .idle: consider(connection.lastActivity &+ settings.idleTimeout, "idle")
+        case .readingRequest: consider(connection.phaseStart &+ settings.requestReadTimeout, "request_read")
+        }
+        return result
+    }
+
+    private func schedule(_ connection: Connection) {
+        let (due, _) = deadline(of: connection)
+        if due < connection.scheduledDeadline {
+            connection.scheduledDeadline = due
+            timers.push(.init(deadline: due, fd: connection.fd, serial: connection.serial))
+        }
+    }
+
+    private func expireTimers() {
+        while let entry = timers.popDue(now: now) {
+            guard let connection = connection(for: entry.fd), connection.serial == entry.serial,
+                connection.scheduledDeadline == entry.deadline
+            else { continue }
+            connection.scheduledDeadline = .max
+            let (due, phase) = deadline(of: connection)
+            if due > now {
+                schedule(connection)
+                continue
+            }
+            if phase == "handshake" { settings.metrics.handshakeFailed(reason: "timeout") }
+            if phase != "drain" { settings.metrics.timedOut(phase: phase) }
+            settings.logger.debug("connection timed out", metadata: ["peer": "\(connection.peer)", "phase": "\(phase)"])
+            closeConnection(connection)
+        }
+    }
+
+    // MARK: Draining and closing
+
+    private func beginDrain(deadline: UInt64) {
+        guard !draining else { return }
+        draining = true
+        drainDeadline = deadline
+        for listener in listeners { _ = tg_epoll_del(epollFD, listener.fd) }
+        for case let connection? in connections {
+            if connection.stage == .handshaking {
+                closeConnection(connection)
+            } else {
+                askToDrain(connection)
+            }
+        }
+    }
+
+    private func askToDrain(_ connection: Connection) {
+        guard !connection.shutdownAsked, let handler = connection.handler else { return }
+        connection.shutdownAsked = true
+        let disposition = handler.shutdownRequested(output: &connection.output)
+        guard apply(disposition, to: connection) else { return }
+        if connection.pendingOutput > 0, connection.writable {
+            guard flush(connection) else { return }
+        }
+        if connection.closeAfterFlush, connection.pendingOutput == 0 {
+            closeConnection(connection)
+            return
+        }
+        // The drain deadline may be earlier than the connection's current timer.
+        schedule(connection)
+    }
+
+    private func closeAll() {
+        for case let connection? in connections { closeConnection(connection) }
+    }
+
+    private func closeConnection(_ connection: Connection) {
+        let slot = Int(connection.fd)
+        guard slot < connections.count, connections[slot] === connection else { return }
+        connections[slot] = nil
+        connectionCount -= 1
+        if let ssl = connection.ssl {
+            if !connection.tlsFailed, connection.stage == .established {
+                // Best effort close_notify; never wait for the peer's.
+                ERR_clear_error()
+                _ = SSL_shutdown(ssl)
+                ERR_clear_error()
+            }
+            SSL_free(ssl)
+            connection.ssl = nil
+        }
+        close(connection.fd)
+        settings.metrics.connectionClosed()
+        connection.handler?.closed()
+        connection.handler = nil
+    }
+}
+
+extension String {
+    fileprivate func replacingSpaces() -> String {
+        String(map { $0 == " " ? "_" : $0 })
+    }
+}

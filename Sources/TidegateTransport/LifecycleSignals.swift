@@ -1,0 +1,70 @@
+import CTidegateSystem
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns SIGTERM/SIGINT into a drain request and SIGHUP into a reload request, read from a signalfd
+/// on a dedicated thread (so the callbacks run in ordinary thread context, not in a signal handler).
+///
+/// Create it on the main thread before starting any other thread: it blocks the three signals in the
+/// calling thread, and threads created afterwards inherit that mask (event loops block them too).
+/// SIGPIPE is ignored.
+public final class LifecycleSignals: Sendable {
+    private let signalFD: Int32
+    private let stopFD: Int32
+    private let thread: Mutex<PosixThread?> = Mutex(nil)
+
+    /// `onTerminate` receives the signal number (SIGTERM or SIGINT); `onReload` runs for SIGHUP.
+    public init(
+        onTerminate: @escaping @Sendable (Int32) -> Void, onReload: @escaping @Sendable () -> Void
+    ) throws(TransportError) {
+        tg_ignore_sigpipe()
+        signalFD = tg_signalfd_create()
+        guard signalFD >= 0 else { throw .systemCallFailed(call: "signalfd", errno: tg_errno()) }
+        stopFD = tg_eventfd_create()
+        guard stopFD >= 0 else {
+            let code = tg_errno()
+            close(signalFD)
+            throw .systemCallFailed(call: "eventfd", errno: code)
+        }
+        let signalFD = signalFD
+        let stopFD = stopFD
+        let worker = try PosixThread.spawn {
+            var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0), pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
+            while true {
+                _ = poll(&fds, 2, -1)
+                if fds[1].revents != 0 { return }
+                while true {
+                    let signo = tg_signalfd_read(signalFD)
+                    if signo <= 0 { break }
+                    if signo == SIGHUP { onReload() } else { onTerminate(signo) }
+                }
+            }
+        }
+        thread.withLock { $0 = worker }
+    }
+
+    /// Delivers `signo` to the watcher thread as if the process had received it (in-process triggers, tests).
+    public func deliver(_ signo: Int32) {
+        thread.withLock { worker in
+            if let worker { _ = tg_signal_thread(UInt(worker.handle), signo) }
+        }
+    }
+
+    /// Stops watching (signals stay blocked in threads that blocked them).
+    public func stop() {
+        let worker = thread.withLock { current -> PosixThread? in
+            defer { current = nil }
+            return current
+        }
+        guard let worker else { return }
+        _ = tg_eventfd_signal(stopFD)
+        worker.join()
+        close(signalFD)
+        close(stopFD)
+    }
+
+    deinit { stop() }
+}

@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Event loop, timeout and limit settings shared by all listeners of a `TransportServer`.
+public struct TransportConfiguration: Sendable {
+    /// Event loop threads, each with its own epoll instance. Default: one per online CPU.
+    public var eventLoops: Int
+    /// Open connections across all listeners; beyond it new connections are accepted and closed.
+    public var maxConnections: Int
+    /// From accept to a completed TLS handshake.
+    public var handshakeTimeout: Duration
+    /// From the start of a request (handler in `.readingRequest`) to its last byte: bounds slowloris.
+    public var requestReadTimeout: Duration
+    /// Keep-alive: from the last byte received while the handler is `.idle`.
+    public var idleTimeout: Duration
+    /// How long pending output may wait for the peer to read it.
+    public var writeTimeout: Duration
+    /// Reading from a connection pauses while more than this many bytes wait to be sent.
+    public var maxPendingOutputBytes: Int
+    /// Size of each loop's read buffer (shared by all its connections).
+    public var readBufferSize: Int
+    /// listen(2) backlog.
+    public var listenBacklog: Int
+
+    public init(
+        eventLoops: Int = TransportConfiguration.onlineCPUs,
+        maxConnections: Int = 10_000,
+        handshakeTimeout: Duration = .seconds(10),
+        requestReadTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(60),
+        writeTimeout: Duration = .seconds(30),
+        maxPendingOutputBytes: Int = 1 << 20,
+        readBufferSize: Int = 64 << 10,
+        listenBacklog: Int = 1024
+    ) {
+        self.eventLoops = eventLoops
+        self.maxConnections = maxConnections
+        self.handshakeTimeout = handshakeTimeout
+        self.requestReadTimeout = requestReadTimeout
+        self.idleTimeout = idleTimeout
+        self.writeTimeout = writeTimeout
+        self.maxPendingOutputBytes = maxPendingOutputBytes
+        self.readBufferSize = readBufferSize
+        self.listenBacklog = listenBacklog
+    }
+
+    public static var onlineCPUs: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+    func validate() throws(TransportError) {
+        guard eventLoops >= 1 else { throw .invalidConfiguration("eventLoops must be at least 1") }
+        guard maxConnections >= 1 else { throw .invalidConfiguration("maxConnections must be at least 1") }
+        guard readBufferSize >= 16 << 10 else { throw .invalidConfiguration("readBufferSize must be at least 16 KiB") }
+        guard maxPendingOutputBytes >= 1 else { throw .invalidConfiguration("maxPendingOutputBytes must be positive") }
+    }
+}
+
+/// One listening socket: plain TCP when `tls` is nil.
+public struct ListenerConfiguration: Sendable {
+    /// Names the listener in logs and `ConnectionInfo` ("https", "health").
+    public var name: String
+    /// Address to bind: "0.0.0.0", "::" (dual-stack), "127.0.0.1", "::1" or a host name.
+    public var host: String
+    /// Port; 0 picks a free one (see `TransportServer.boundPort(of:)`).
+    public var port: Int
+    /// TLS settings (reloadable), or nil for plain TCP.
+    public var tls: ReloadableTLSContext?
+    /// Builds the protocol handler for each connection once it is established.
+    public var handlerFactory: ConnectionHandlerFactory
+
+    public init(
+        name: String, host: String, port: Int, tls: ReloadableTLSContext?,
+        handlerFactory: @escaping ConnectionHandlerFactory
+    ) {
+        self.name = name
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.handlerFactory = handlerFactory
+    }
+}
+
+extension Duration {
+    var nanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        return UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+    }
+}

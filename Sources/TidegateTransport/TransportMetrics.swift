@@ -1,0 +1,65 @@
+import Synchronization
+
+/// Thread-safe counters the server exports as metrics. Updated by the event loops; read any time.
+public final class TransportMetrics: Sendable {
+    private let open = Atomic<Int>(0)
+    private let accepted = Atomic<Int>(0)
+    private let rejected = Atomic<Int>(0)
+    private let handshakes = Atomic<Int>(0)
+    private let resumed = Atomic<Int>(0)
+    private let failures = Mutex<[String: Int]>([:])
+    private let timeouts = Mutex<[String: Int]>([:])
+
+    public init() {}
+
+    /// A consistent-enough copy of all counters.
+    public struct Snapshot: Sendable, Equatable {
+        /// Connections currently open (TLS handshake in progress included).
+        public var openConnections: Int
+        /// Connections accepted and served (not counting those refused by the connection limit).
+        public var acceptedConnections: Int
+        /// Connections accepted and closed at once because `maxConnections` was reached.
+        public var rejectedConnections: Int
+        /// Completed TLS handshakes, and how many of them resumed a session.
+        public var completedHandshakes: Int
+        public var resumedHandshakes: Int
+        /// Failed TLS handshakes by reason ("timeout", "connection_closed", or OpenSSL's reason
+        /// such as "unsupported_protocol", "http_request", "peer_did_not_return_a_certificate").
+        public var handshakeFailures: [String: Int]
+        /// Connections closed by a timeout, by phase ("handshake", "idle", "request_read", "write").
+        public var timeouts: [String: Int]
+
+        public var totalHandshakeFailures: Int { handshakeFailures.values.reduce(0, +) }
+    }
+
+    public func snapshot() -> Snapshot {
+        Snapshot(
+            openConnections: open.load(ordering: .relaxed),
+            acceptedConnections: accepted.load(ordering: .relaxed),
+            rejectedConnections: rejected.load(ordering: .relaxed),
+            completedHandshakes: handshakes.load(ordering: .relaxed),
+            resumedHandshakes: resumed.load(ordering: .relaxed),
+            handshakeFailures: failures.withLock { $0 },
+            timeouts: timeouts.withLock { $0 })
+    }
+
+    /// Reserves a connection slot unless `limit` connections are open; false means refuse.
+    func admit(limit: Int) -> Bool {
+        let now = open.add(1, ordering: .relaxed).newValue
+        if now > limit {
+            open.subtract(1, ordering: .relaxed)
+            rejected.add(1, ordering: .relaxed)
+            return false
+        }
+        accepted.add(1, ordering: .relaxed)
+        return true
+    }
+
+    func connectionClosed() { open.subtract(1, ordering: .relaxed) }
+    func handshakeCompleted(resumed wasResumed: Bool) {
+        handshakes.add(1, ordering: .relaxed)
+        if wasResumed { resumed.add(1, ordering: .relaxed) }
+    }
+    func handshakeFailed(reason: String) { failures.withLock { $0[reason, default: 0] += 1 } }
+    func timedOut(phase: String) { timeouts.withLock { $0[phase, default: 0] += 1 } }
+}

@@ -1,1 +1,0 @@
-// TidegateTransport: see Package.swift for the layer map.

@@ -1,0 +1,62 @@
+import Foundation
+import Synchronization
+import Testing
+import TidegateTransport
+
+
+
+@Suite("Graceful shutdown and signals")
+struct LifecycleTests {
+    @Test("shutdown closes idle connections, lets an in-flight request finish, then refuses new ones")
+    func shutdownDrains() throws {
+        let server = try TestServer(configuration: TransportConfiguration(eventLoops: 2))
+        let idle = try RawClient(port: server.plainPort)
+        let inFlight = try TLSTestClient(port: server.tlsPort, caFile: server.certificates.caCertificateFile)
+        inFlight.send("GET / HTTP/1.1\r\n")
+        #expect(eventually { server.metrics.openConnections == 2 })
+
+        let finished = Counter()
+        let stopper = Thread {
+            server.server.shutdown(gracePeriod: .seconds(60))
+            finished.increment()
+        }
+        stopper.start()
+        #expect(eventually { server.log.shutdownRequests.load(ordering: .relaxed) == 2 })
+        #expect(idle.readUntilClosed().end == .closedByPeer)
+        #expect(finished.value == 0)
+
+        inFlight.send("Host: localhost\r\n\r\n")
+        let response = inFlight.read(until: "\r\n\r\n")
+        #expect(response.contains("200 OK") && response.contains("Connection: close"))
+        #expect(inFlight.readsUntilClosed())
+        #expect(eventually { finished.value == 1 })
+        #expect(throws: (any Error).self) { try RawClient(port: server.plainPort) }
+        #expect(server.metrics.openConnections == 0)
+        server.stop()
+    }
+
+    @Test("the grace period bounds shutdown: a request that never completes is closed")
+    func gracePeriodBoundsShutdown() throws {
+        let server = try TestServer(configuration: TransportConfiguration(eventLoops: 1))
+        let stuck = try RawClient(port: server.plainPort)
+        stuck.send("GET / HTTP/1.1\r\n")
+        #expect(eventually { server.metrics.openConnections == 1 })
+        server.server.shutdown(gracePeriod: .milliseconds(200))
+        #expect(stuck.readUntilClosed().end == .closedByPeer)
+        #expect(server.metrics.openConnections == 0)
+        #expect(server.log.closedCount.load(ordering: .relaxed) == 1)
+        server.stop()
+    }
+
+    @Test("SIGTERM and SIGINT request a drain, SIGHUP a reload", arguments: [(SIGTERM, "terminate"), (SIGINT, "terminate"), (SIGHUP, "reload")])
+    func signalsMapToCallbacks(signal: Int32, expected: String) throws {
+        let seen = EventList()
+        let signals = try LifecycleSignals(
+            onTerminate: { signo in seen.append("terminate:\(signo)") },
+            onReload: { seen.append("reload") })
+        defer { signals.stop() }
+        signals.deliver(signal)
+        let want = expected == "reload" ? "reload" : "terminate:\(signal)"
+        #expect(eventually { seen.events == [want] })
+    }
+}
