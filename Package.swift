@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "TidegateServer",
             dependencies: [
-                "TidegateHTTP", "TidegateHTTP1", "TidegateHTTP2", "TidegateTransport", "TidegateAdmission",
+                "TidegateHTTP", "TidegateHTTP1", "TidegateHTTP2", "TidegateTransport", "TidegateAdmission", "CTidegateSystem",
                 "TidegateConfig",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

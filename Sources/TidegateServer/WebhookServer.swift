@@ -1,3 +1,4 @@
+import CTidegateSystem
 import Logging
 import Synchronization
 import TidegateConfig
@@ -60,17 +61,18 @@ public final class WebhookServer: Sendable {
         transport = TransportServer(
             configuration: configuration.transport,
             listeners: [
-                ListenerConfiguration(name: "https", host: configuration.listenHost, port: configuration.listenPort, tls: tls) { info in
-                    info.applicationProtocol == "h2"
-                        ? HTTP2ConnectionHandler(responder: admission, limits: limits, logger: connectionLogger)
-                        : HTTP1ConnectionHandler(responder: admission, limits: limits)
+                ListenerConfiguration(name: "https", host: configuration.listenHost, port: configuration.listenPort, tls: tls) { info -> any ConnectionHandler in
+                    if info.applicationProtocol == "h2" {
+                        return HTTP2ConnectionHandler(responder: admission, limits: limits, logger: connectionLogger)
+                    }
+                    return HTTP1ConnectionHandler(responder: admission, limits: limits)
                 },
                 ListenerConfiguration(name: "health", host: configuration.healthHost, port: configuration.healthPort, tls: nil) { _ in
                     HTTP1ConnectionHandler(responder: health, limits: limits)
                 },
             ],
             logger: logger)
-        stopSignal = eventfd(0, Int32(EFD_CLOEXEC))
+        stopSignal = tg_eventfd_create()
     }
 
     /// Ports actually bound (useful with port 0 in tests).
@@ -116,14 +118,14 @@ public final class WebhookServer: Sendable {
     /// Asks `run()` to drain and return.
     public func requestStop() {
         stopRequested.withLock { $0 = true }
-        var one: UInt64 = 1
-        _ = write(stopSignal, &one, 8)
+        _ = tg_eventfd_signal(stopSignal)
     }
 
     private func waitForStop() {
-        var value: UInt64 = 0
+        var wake = pollfd(fd: stopSignal, events: Int16(POLLIN), revents: 0)
         while !stopRequested.withLock({ $0 }) {
-            _ = read(stopSignal, &value, 8)
+            _ = poll(&wake, 1, 1000)
+            tg_eventfd_drain(stopSignal)
         }
     }
 

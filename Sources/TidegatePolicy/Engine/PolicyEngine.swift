@@ -7,6 +7,11 @@ public struct PolicyEvaluation: Sendable {
     public let findings: [Finding]
 
     public var denied: Bool { findings.contains { $0.action == .deny } }
+
+    public init(pod: PodUnderReview?, findings: [Finding]) {
+        self.pod = pod
+        self.findings = findings
+    }
 }
 
 /// The result of applying fixes until none applies any more.
