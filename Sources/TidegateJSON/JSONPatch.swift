@@ -83,9 +83,7 @@ public struct JSONPatch: Sendable, Equatable {
             case .add(let p, let v): try Self.add(v, at: p, in: &doc)
             case .remove(let p): _ = try Self.remove(at: p, in: &doc)
             case .replace(let p, let v):
-                guard doc.value(at: p) != nil else { throw .pathNotFound(p) }
-                _ = try Self.remove(at: p, in: &doc)
-                try Self.add(v, at: p, in: &doc)
+                try Self.replace(v, at: p, in: &doc)
             case .test(let p, let v):
                 guard let current = doc.value(at: p) else { throw .pathNotFound(p) }
                 guard current == v else { throw .testFailed(p) }
@@ -121,6 +119,28 @@ public struct JSONPatch: Sendable, Equatable {
                 container = .array(a)
             default:
                 throw .invalidTarget(pointer, "parent is \(container.typeName)")
+            }
+        }
+    }
+
+    /// Replaces in place, so a member keeps its position in the object.
+    private static func replace(_ value: JSONValue, at pointer: JSONPointer, in doc: inout JSONValue) throws(JSONPatchError) {
+        guard let last = pointer.lastToken, let parent = pointer.parent else {
+            doc = value
+            return
+        }
+        try modify(at: parent, in: &doc, whole: pointer) { (container: inout JSONValue) throws(JSONPatchError) in
+            switch container {
+            case .object(var o):
+                guard o[last] != nil else { throw .pathNotFound(pointer) }
+                o[last] = value
+                container = .object(o)
+            case .array(var a):
+                guard let i = arrayIndex(last), a.indices.contains(i) else { throw .pathNotFound(pointer) }
+                a[i] = value
+                container = .array(a)
+            default:
+                throw .pathNotFound(pointer)
             }
         }
     }

@@ -39,11 +39,14 @@ struct ExplainCommand: ParsableCommand {
                 text += "    image   \(image.text)\n"
                 text += "    whoami  \(effective.whoami)\n"
                 let width = effective.rows.map(\.field.count).max() ?? 0
-                for row in effective.rows {
-                    let value = row.value.map { JSONWriter().string($0) } ?? "-"
-                    let source = row.source == .unset ? "" : "(\(row.source.rawValue) \(row.path?.description ?? ""))"
+                let values = effective.rows.map { $0.value.map { JSONWriter().string($0) } ?? "-" }
+                let valueWidth = min(24, values.map(\.count).max() ?? 0)
+                for (row, value) in zip(effective.rows, values) {
+                    let source = row.source == .unset ? "" : "from the \(row.source.rawValue) (\(row.path?.description ?? ""))"
                     let pad = String(repeating: " ", count: width - row.field.count)
-                    text += "    \(row.field)\(pad)  \(value)  \(source)\(row.note.map { source.isEmpty ? $0 : "  \($0)" } ?? "")\n"
+                    let valuePad = String(repeating: " ", count: max(0, valueWidth - value.count))
+                    let note = row.note.map { source.isEmpty ? $0 : "; \($0)" } ?? ""
+                    text += "    \(row.field)\(pad)  \(value)\(valuePad)  \(source)\(note)\n"
                 }
                 for ignored in effective.ignoredPodFields {
                     text += "    note: pod-level \(ignored.field) at \(ignored.path) is ignored by Kubernetes\n"
