@@ -27,7 +27,7 @@ public struct AdmissionReviewRequest: Sendable {
     /// Builds the request envelope and, of the object, only what checks read (`ReadFields`);
     /// the rest — the old object, managedFields, env, status — is validated without being built.
     static let filter: JSONFieldFilter = .except([
-        "request": .except(["oldObject": .skip, "options": .skip, "object": ReadFields.object]),
+        "request": .except(["oldObject": .skipStructurally, "options": .skip, "object": ReadFields.object]),
     ])
 
     /// Decodes a review from request bytes.

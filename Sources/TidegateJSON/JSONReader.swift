@@ -62,22 +62,34 @@ public final class JSONFieldFilter: Sendable {
     let skipsOthers: Bool
     /// This value itself is skipped.
     let skipsValue: Bool
+    /// When skipping: check only string and bracket structure, not every token.
+    let skipsStructurally: Bool
     /// This value is built whole, with no filtering below it.
     let buildsAll: Bool
 
-    private init(members: [String: JSONFieldFilter], skipsOthers: Bool, skipsValue: Bool, buildsAll: Bool) {
+    private init(members: [String: JSONFieldFilter], skipsOthers: Bool, skipsValue: Bool, buildsAll: Bool,
+                 skipsStructurally: Bool = false) {
         self.members = members
         self.skipsOthers = skipsOthers
         self.skipsValue = skipsValue
         self.buildsAll = buildsAll
+        self.skipsStructurally = skipsStructurally
     }
 
     /// Validate, do not build.
     public static let skip = JSONFieldFilter(members: [:], skipsOthers: false, skipsValue: true, buildsAll: false)
+    /// Skip checking only that strings are terminated and brackets balance, not every token.
+    /// For the bulk of a review that nothing reads (`oldObject`, `managedFields`): the token-level
+    /// check there costs four times the structural one, and a token error inside a member that is
+    /// never read cannot change a decision. Anything that leaves the document's structure
+    /// ambiguous (an unterminated string, unbalanced or mismatched brackets, nesting past the
+    /// limit) is still an error.
+    public static let skipStructurally = JSONFieldFilter(
+        members: [:], skipsOthers: false, skipsValue: true, buildsAll: false, skipsStructurally: true)
     /// Build everything below.
     public static let all = JSONFieldFilter(members: [:], skipsOthers: false, skipsValue: false, buildsAll: true)
 
-    /// Build only the named members (each filtered further), skip every other one.
+    /// Build only the named members (each filtered further), skip every other one (structurally).
     public static func only(_ members: [String: JSONFieldFilter]) -> JSONFieldFilter {
         JSONFieldFilter(members: members, skipsOthers: true, skipsValue: false, buildsAll: false)
     }
@@ -107,7 +119,7 @@ public final class JSONFieldFilter: Sendable {
     /// whole.
     @inline(__always) func member(_ key: String) -> JSONFieldFilter? {
         if let child = members[key] { return child.buildsAll ? nil : child }
-        return skipsOthers ? .skip : nil
+        return skipsOthers ? .skipStructurally : nil
     }
 }
 
@@ -214,7 +226,7 @@ private struct Cursor {
             skipWhitespace()
             if let filter, let child = filter.member(key) {
                 if child.skipsValue {
-                    try skipValue(depth: depth)
+                    if child.skipsStructurally { try skipStructurally(depth: depth) } else { try skipValue(depth: depth) }
                 } else {
                     members.append(JSONMember(key: key, value: try readValue(filter: child, depth: depth)))
                 }
@@ -339,7 +351,95 @@ private struct Cursor {
         }
     }
 
-    private mutating func skipMemberName() throws(JSONParseError) {
+    /// Skips one value checking only its structure (see `JSONFieldFilter.skipStructurally`):
+    /// eight bytes at a time it looks for the only bytes that matter, `"` and brackets.
+    mutating func skipStructurally(depth: Int) throws(JSONParseError) {
+        guard let first = peek(), first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
+            try skipValue(depth: depth)
+            return
+        }
+        let n = bytes.count
+        guard let base = UnsafeRawPointer(bytes.baseAddress) else { return }
+        let p = bytes.baseAddress!
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var i = index
+        var shallow: UInt64 = 0
+        var deep: [Bool] = []
+        var level = 0
+        while true {
+            // Find the next quote or bracket. `| 0x20` folds '[' onto '{' and ']' onto '}'.
+            while i + 8 <= n {
+                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let quote = w ^ (ones &* 0x22)
+                let folded = w | (ones &* 0x20)
+                let open = folded ^ (ones &* 0x7B)
+                let close = folded ^ (ones &* 0x7D)
+                let flags = (((quote &- ones) & ~quote) | ((open &- ones) & ~open) | ((close &- ones) & ~close)) & highs
+                if flags != 0 {
+                    i += flags.trailingZeroBitCount >> 3
+                    break
+                }
+                i += 8
+            }
+            while i < n {
+                let b = p[i]
+                if b == 0x22 || b | 0x20 == 0x7B || b | 0x20 == 0x7D { break }
+                i += 1
+            }
+            guard i < n else { index = i; throw failure("unexpected end of input") }
+            let b = p[i]
+            if b == 0x22 {
+                index = i
+                i += 1
+                // To the closing quote, stepping over escapes.
+                while true {
+                    while i + 8 <= n {
+                        let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                        let quote = w ^ (ones &* 0x22)
+                        let slash = w ^ (ones &* 0x5C)
+                        let flags = (((quote &- ones) & ~quote) | ((slash &- ones) & ~slash)) & highs
+                        if flags != 0 {
+                            i += flags.trailingZeroBitCount >> 3
+                            break
+                        }
+                        i += 8
+                    }
+                    while i < n, p[i] != 0x22, p[i] != 0x5C { i += 1 }
+                    guard i < n else { throw failure("unterminated string") }
+                    if p[i] == 0x22 { i += 1; break }
+                    i += 2
+                }
+                continue
+            }
+            let isObject = b == UInt8(ascii: "{") || b == UInt8(ascii: "}")
+            if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") {
+                if depth + level + 1 > maxDepth { index = i; throw failure("nesting deeper than \(maxDepth) levels") }
+                level += 1
+                if level <= 64 {
+                    let bit: UInt64 = 1 << UInt64(level - 1)
+                    shallow = isObject ? shallow | bit : shallow & ~bit
+                } else {
+                    deep.append(isObject)
+                }
+            } else {
+                let openIsObject = level <= 64 ? (shallow >> UInt64(level - 1)) & 1 == 1 : deep[level - 65]
+                guard openIsObject == isObject else {
+                    index = i
+                    throw failure(openIsObject ? "expected '}' to close an object" : "expected ']' to close an array")
+                }
+                if level > 64 { deep.removeLast() }
+                level -= 1
+                if level == 0 {
+                    index = i + 1
+                    return
+                }
+            }
+            i += 1
+        }
+    }
+
+    @inline(__always) private mutating func skipMemberName() throws(JSONParseError) {
         guard peek() == UInt8(ascii: "\"") else { throw failure("expected a member name in double quotes") }
         try skipString()
         skipWhitespace()
@@ -475,7 +575,7 @@ private struct Cursor {
     }
 
     /// Skips a string, checking escapes and control characters but not building it.
-    mutating func skipString() throws(JSONParseError) {
+    @inline(__always) mutating func skipString() throws(JSONParseError) {
         let start = index
         index += 1
         while index < bytes.count {

@@ -148,3 +148,33 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("JSON reader: structural skipping")
+struct StructuralSkipTests {
+    static let reader = JSONReader(filter: .except(["old": .skipStructurally]))
+
+    @Test(arguments: [
+        ("unterminated string", #"{"old":{"a":"x}"#),
+        ("unbalanced brackets", #"{"old":{"a":[1,2}}"#),
+        ("mismatched close", #"{"old":[1,2}}"#),
+        ("missing close", #"{"old":{"a":{}"#),
+        ("too deep", "{\"old\":" + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}"),
+    ])
+    func structuralErrorsInSkippedMembersAreStillErrors(_ name: String, _ input: String) {
+        #expect(throws: JSONParseError.self, "\(name)") { _ = try Self.reader.parse(input) }
+    }
+
+    @Test(arguments: [
+        ("escaped quotes and brackets inside strings", #"{"old":{"k:{\"a\":\"]\"}":{},"b":"[{"},"new":1}"#),
+        ("nested arrays and objects", #"{"old":[{"a":[[],{}]},[1,{"b":[2]}]],"new":1}"#),
+        ("a scalar", #"{"old":"x","new":1}"#),
+    ])
+    func skippedMembersEndExactlyWhereTheyShould(_ name: String, _ input: String) throws {
+        #expect(try Self.reader.parse(input) == ["new": 1], "\(name)")
+    }
+
+    @Test func tokenErrorsInsideAStructurallySkippedMemberAreNotReported() throws {
+        // Deliberate: nothing reads the member, and the token-level check costs four times more.
+        #expect(try Self.reader.parse(#"{"old":{"a" 1, tru},"new":1}"#) == ["new": 1])
+    }
+}

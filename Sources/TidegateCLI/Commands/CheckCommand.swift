@@ -7,8 +7,7 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Check manifests offline with the webhook's policy core (dry run).",
         discussion: """
-            Reads YAML (multi-document), JSON, `kind: List` and AdmissionReview files. Exit code 0 when
-            everything is allowed, 1 when anything is denied, 2 on usage or parse errors.
+            Reads YAML (multi-document), JSON, `kind: List` and AdmissionReview files. Exit code 0 when everything is allowed, 1 when anything is denied, 2 on usage or parse errors.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {

@@ -7,8 +7,7 @@ struct ExplainCommand: ParsableCommand {
         commandName: "explain",
         abstract: "Show each container's effective user, capabilities, privileges and image, and where each comes from.",
         discussion: """
-            The offline answer to `kubectl exec <pod> -- whoami`: values come from the container, the pod, or
-            nowhere (then the image or the runtime decides, which a manifest cannot tell).
+            The offline answer to `kubectl exec <pod> -- whoami`: values come from the container, the pod, or nowhere (then the image or the runtime decides, which a manifest cannot tell).
             """)
 
     @Option(name: .long, help: "Output format: text or json.")

@@ -7,9 +7,7 @@ struct FixCommand: ParsableCommand {
         commandName: "fix",
         abstract: "Print the manifests with every mechanical fix applied, or the fixes as JSON Patch.",
         discussion: """
-            Output keeps the input's format (YAML in, YAML out; JSON in, JSON out). With --patch, prints
-            RFC 6902 operations: one array for a single object, [{"source", "patch"}] for several. The exit
-            code is judged on the input: 1 when the input would be denied.
+            Output keeps the input's format (YAML in, YAML out; JSON in, JSON out). With --patch, prints RFC 6902 operations: one array for a single object, [{"source", "patch"}] for several. The exit code is judged on the input: 1 when the input would be denied.
             """)
 
     @OptionGroup var policyOption: PolicyOption

@@ -12,11 +12,7 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Serve the admission webhook over HTTPS (HTTP/1.1 and HTTP/2).",
         discussion: """
-            Admission endpoints (TLS only): POST /validate, POST /mutate. Health and metrics on both ports:
-            GET /healthz, /readyz, /metrics. Every option can also come from the environment: TIDEGATE_LISTEN,
-            TIDEGATE_TLS_CERT, TIDEGATE_TLS_KEY, TIDEGATE_POLICY, TIDEGATE_HEALTH_LISTEN, TIDEGATE_CLIENT_CA,
-            TIDEGATE_DEV, TIDEGATE_LOG_LEVEL, TIDEGATE_EVENT_LOOPS. Certificate and policy files are reloaded
-            when they change (and on SIGHUP); SIGTERM drains and exits 0.
+            Admission endpoints (TLS only): POST /validate, POST /mutate. Health and metrics on both ports: GET /healthz, /readyz, /metrics. Every option can also come from the environment: TIDEGATE_LISTEN, TIDEGATE_TLS_CERT, TIDEGATE_TLS_KEY, TIDEGATE_POLICY, TIDEGATE_HEALTH_LISTEN, TIDEGATE_CLIENT_CA, TIDEGATE_DEV, TIDEGATE_LOG_LEVEL, TIDEGATE_EVENT_LOOPS. Certificate and policy files are reloaded when they change (and on SIGHUP); SIGTERM drains and exits 0.
             """)
 
     @Option(name: .long, help: ArgumentHelp("Admission (TLS) address. Default 0.0.0.0:8443.", valueName: "ADDR:PORT"))

@@ -22,9 +22,14 @@ enum ImageUntrustedRegistryCheck {
             let list = trusted.isEmpty
                 ? "no registry is trusted (images.trustedRegistries is empty)"
                 : "trusted: " + trusted.map(\.description).joined(separator: ", ")
+            // Name the normalised reference only when it differs from what was written: that is
+            // the one a reader must compare with the trusted list.
+            let subject = image.familiar == image.normalized
+                ? "image \(ContainerImage.quoted(image))"
+                : "image \(ContainerImage.quoted(image)) (\(quotedExcerpt(image.normalized)))"
             return [Violation(
                 path: ContainerImage.path(of: container), container: container.ref,
-                message: "image \(ContainerImage.quoted(image)) resolves to \(quotedExcerpt(image.normalized)), which is not from a trusted registry; \(list)")]
+                message: "\(subject) is not from a trusted registry; \(list)")]
         }
     }
 }
