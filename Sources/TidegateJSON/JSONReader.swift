@@ -6,7 +6,7 @@
 /// field filter that validates-but-does-not-build the parts the policy never reads
 /// (`managedFields`, `oldObject`, `status`) fits the budget. Strict RFC 8259: no trailing commas,
 /// no comments, no leading zeros, no lone surrogates, no raw control characters.
-public struct JSONReader {
+public struct JSONReader: Sendable {
     /// Deepest nesting accepted. Kubernetes objects nest a few dozen levels; the limit keeps a
     /// hostile `[[[[…` from exhausting the stack.
     public var maxDepth: Int = 512
