@@ -41,9 +41,10 @@ let package = Package(
             name: "CNGHTTP2", path: "Sources/CNGHTTP2", pkgConfig: "libnghttp2",
             providers: [.apt(["libnghttp2-dev"])]),
         .target(name: "CTidegateSystem", path: "Sources/CTidegateSystem"),
+        .target(name: "CTidegateJSONScan", path: "Sources/CTidegateJSONScan"),
 
         // MARK: Policy
-        .target(name: "TidegateJSON", swiftSettings: strict),
+        .target(name: "TidegateJSON", dependencies: ["CTidegateJSONScan"], swiftSettings: strict),
         .target(name: "TidegatePolicy", dependencies: ["TidegateJSON"], swiftSettings: strict),
         .target(name: "TidegateAdmission", dependencies: ["TidegateJSON", "TidegatePolicy"], swiftSettings: strict),
         .target(

@@ -105,8 +105,10 @@ public struct AdmissionEngine: Sendable {
             response.statusMessage = DenialMessage.render(denials, request: request)
         }
         response.warnings = WarningBudget.render(warnings)
-        if !audited.isEmpty || !denials.isEmpty {
-            response.auditAnnotations = AuditAnnotations.render(denied: denials, audited: audited, mode: policy.mode)
+        // Audit mode records what enforce would have denied; in enforce mode the denial itself
+        // (status.message) is what the audit log keeps.
+        if !audited.isEmpty {
+            response.auditAnnotations = AuditAnnotations.render(audited, mode: policy.mode)
         }
         decision.allowed = response.allowed
         return AdmissionOutcome(response: response, decision: decision)

@@ -20,7 +20,8 @@ enum DenialMessage {
 }
 
 /// Kubernetes shows each warning as an HTTP `Warning: 299` header: each should stay under 120
-/// characters, and past 4096 in total the apiserver truncates and drops them.
+/// characters, and past 4096 in total the apiserver truncates and drops them. Lengths are
+/// counted in UTF-8 bytes, which is never less than characters.
 enum WarningBudget {
     static let perWarning = 120
     static let total = 4096
@@ -32,27 +33,38 @@ enum WarningBudget {
             let text = clip("\(finding.message) [\(finding.rule)]", to: perWarning)
             let remaining = findings.count - i - 1
             let reserve = remaining > 0 ? 40 : 0
-            if used + text.count + reserve > total {
+            if used + text.utf8.count + reserve > total {
                 out.append("\(findings.count - i) more warnings not shown; run tidegate check")
                 break
             }
             out.append(text)
-            used += text.count
+            used += text.utf8.count
         }
         return out
     }
 
     static func clip(_ s: String, to limit: Int) -> String {
-        s.count <= limit ? s : String(s.prefix(limit - 1)) + "…"
+        // Counted in bytes, as the apiserver (Go) counts: never more than the limit, and far
+        // cheaper than counting grapheme clusters. Cut on a scalar boundary.
+        guard s.utf8.count > limit else { return s }
+        var out = ""
+        var used = 0
+        let ellipsis = "…"
+        for scalar in s.unicodeScalars {
+            let width = UTF8.width(scalar)
+            if used + width + ellipsis.utf8.count > limit { break }
+            out.unicodeScalars.append(scalar)
+            used += width
+        }
+        return out + ellipsis
     }
 }
 
 /// Audit annotations: keys without `/` (the apiserver prefixes the webhook name) that are
 /// qualified names of at most 63 characters.
 enum AuditAnnotations {
-    static func render(denied: [Finding], audited: [Finding], mode: Policy.Mode) -> [(key: String, value: String)] {
+    static func render(_ recorded: [Finding], mode: Policy.Mode) -> [(key: String, value: String)] {
         var out: [(key: String, value: String)] = [("mode", mode.rawValue)]
-        let recorded = denied + audited
         out.append(("violations", recorded.map { "\($0.rule): \($0.message)" }.joined(separator: "; ")))
         out.append(("rules", Array(Set(recorded.map(\.rule))).sorted().joined(separator: ",")))
         return out

@@ -1,3 +1,8 @@
+import CTidegateJSONScan
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A byte-level JSON reader.
 ///
 /// Hand-written because measurement says so: on this project's reference payloads Foundation's
@@ -58,6 +63,8 @@ public struct JSONReader: Sendable {
 /// `containers` applies to every element.
 public final class JSONFieldFilter: Sendable {
     let members: [String: JSONFieldFilter]
+    /// The same, as UTF-8 names for matching raw bytes: a few entries, scanned linearly.
+    let memberList: [(name: [UInt8], filter: JSONFieldFilter)]
     /// Members not named in `members` are skipped (true) or built whole (false).
     let skipsOthers: Bool
     /// This value itself is skipped.
@@ -70,6 +77,7 @@ public final class JSONFieldFilter: Sendable {
     private init(members: [String: JSONFieldFilter], skipsOthers: Bool, skipsValue: Bool, buildsAll: Bool,
                  skipsStructurally: Bool = false) {
         self.members = members
+        self.memberList = members.map { (Array($0.key.utf8), $0.value) }
         self.skipsOthers = skipsOthers
         self.skipsValue = skipsValue
         self.buildsAll = buildsAll
@@ -115,10 +123,19 @@ public final class JSONFieldFilter: Sendable {
         return .except(children)
     }
 
-    /// What to do with member `key` of an object this filter applies to: nil means build it
-    /// whole.
-    @inline(__always) func member(_ key: String) -> JSONFieldFilter? {
+    /// What to do with member `key`: nil means build it whole.
+    func member(_ key: String) -> JSONFieldFilter? {
         if let child = members[key] { return child.buildsAll ? nil : child }
+        return skipsOthers ? .skipStructurally : nil
+    }
+
+    /// The same for a raw name without escapes, compared byte for byte.
+    @inline(__always) func member(bytes name: UnsafeBufferPointer<UInt8>) -> JSONFieldFilter? {
+        for entry in memberList where entry.name.count == name.count {
+            if entry.name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 }) {
+                return entry.filter.buildsAll ? nil : entry.filter
+            }
+        }
         return skipsOthers ? .skipStructurally : nil
     }
 }
@@ -219,18 +236,35 @@ private struct Cursor {
         }
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw failure("expected a member name in double quotes") }
-            let key = try readString()
-            skipWhitespace()
-            guard peek() == UInt8(ascii: ":") else { throw failure("expected ':' after member name \"\(key)\"") }
-            index += 1
-            skipWhitespace()
-            if let filter, let child = filter.member(key) {
-                if child.skipsValue {
+            if let filter {
+                // Decide from the raw bytes of the name, so that the members the filter skips
+                // (most of a review) never become Strings.
+                let nameStart = index
+                try skipString()
+                let name = UnsafeBufferPointer(rebasing: bytes[(nameStart + 1)..<(index - 1)])
+                skipWhitespace()
+                guard peek() == UInt8(ascii: ":") else { throw failure("expected ':' after a member name") }
+                index += 1
+                skipWhitespace()
+                // A name written with escapes (`\u0063ontainers`) is decoded first, so that it
+                // cannot slip past the filter.
+                let child = !name.contains(0x5C)
+                    ? filter.member(bytes: name) : filter.member(try decodedString(at: nameStart))
+                if let child, child.skipsValue {
                     if child.skipsStructurally { try skipStructurally(depth: depth) } else { try skipValue(depth: depth) }
                 } else {
+                    let valueStart = index
+                    index = nameStart
+                    let key = try readString()
+                    index = valueStart
                     members.append(JSONMember(key: key, value: try readValue(filter: child, depth: depth)))
                 }
             } else {
+                let key = try readString()
+                skipWhitespace()
+                guard peek() == UInt8(ascii: ":") else { throw failure("expected ':' after member name \"\(key)\"") }
+                index += 1
+                skipWhitespace()
                 members.append(JSONMember(key: key, value: try readValue(filter: nil, depth: depth)))
             }
             skipWhitespace()
@@ -351,91 +385,23 @@ private struct Cursor {
         }
     }
 
-    /// Skips one value checking only its structure (see `JSONFieldFilter.skipStructurally`):
-    /// eight bytes at a time it looks for the only bytes that matter, `"` and brackets.
+    /// Skips one value checking only its structure (see `JSONFieldFilter.skipStructurally`).
+    /// Containers go to a small SSE2 scanner (CTidegateJSONScan), scalars to the full check.
     mutating func skipStructurally(depth: Int) throws(JSONParseError) {
         guard let first = peek(), first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
             try skipValue(depth: depth)
             return
         }
-        let n = bytes.count
-        guard let base = UnsafeRawPointer(bytes.baseAddress) else { return }
-        let p = bytes.baseAddress!
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        var i = index
-        var shallow: UInt64 = 0
-        var deep: [Bool] = []
-        var level = 0
-        while true {
-            // Find the next quote or bracket. `| 0x20` folds '[' onto '{' and ']' onto '}'.
-            while i + 8 <= n {
-                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                let quote = w ^ (ones &* 0x22)
-                let folded = w | (ones &* 0x20)
-                let open = folded ^ (ones &* 0x7B)
-                let close = folded ^ (ones &* 0x7D)
-                let flags = (((quote &- ones) & ~quote) | ((open &- ones) & ~open) | ((close &- ones) & ~close)) & highs
-                if flags != 0 {
-                    i += flags.trailingZeroBitCount >> 3
-                    break
-                }
-                i += 8
-            }
-            while i < n {
-                let b = p[i]
-                if b == 0x22 || b | 0x20 == 0x7B || b | 0x20 == 0x7D { break }
-                i += 1
-            }
-            guard i < n else { index = i; throw failure("unexpected end of input") }
-            let b = p[i]
-            if b == 0x22 {
-                index = i
-                i += 1
-                // To the closing quote, stepping over escapes.
-                while true {
-                    while i + 8 <= n {
-                        let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                        let quote = w ^ (ones &* 0x22)
-                        let slash = w ^ (ones &* 0x5C)
-                        let flags = (((quote &- ones) & ~quote) | ((slash &- ones) & ~slash)) & highs
-                        if flags != 0 {
-                            i += flags.trailingZeroBitCount >> 3
-                            break
-                        }
-                        i += 8
-                    }
-                    while i < n, p[i] != 0x22, p[i] != 0x5C { i += 1 }
-                    guard i < n else { throw failure("unterminated string") }
-                    if p[i] == 0x22 { i += 1; break }
-                    i += 2
-                }
-                continue
-            }
-            let isObject = b == UInt8(ascii: "{") || b == UInt8(ascii: "}")
-            if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") {
-                if depth + level + 1 > maxDepth { index = i; throw failure("nesting deeper than \(maxDepth) levels") }
-                level += 1
-                if level <= 64 {
-                    let bit: UInt64 = 1 << UInt64(level - 1)
-                    shallow = isObject ? shallow | bit : shallow & ~bit
-                } else {
-                    deep.append(isObject)
-                }
-            } else {
-                let openIsObject = level <= 64 ? (shallow >> UInt64(level - 1)) & 1 == 1 : deep[level - 65]
-                guard openIsObject == isObject else {
-                    index = i
-                    throw failure(openIsObject ? "expected '}' to close an object" : "expected ']' to close an array")
-                }
-                if level > 64 { deep.removeLast() }
-                level -= 1
-                if level == 0 {
-                    index = i + 1
-                    return
-                }
-            }
-            i += 1
+        var errorAt = 0
+        let end = tg_json_skip_container(bytes.baseAddress, bytes.count, index, Int32(depth), Int32(maxDepth), &errorAt)
+        if end >= 0 {
+            index = end
+            return
+        }
+        switch Int(end) {
+        case Int(TG_SCAN_TOO_DEEP): throw failure("nesting deeper than \(maxDepth) levels", at: errorAt)
+        case Int(TG_SCAN_MISMATCH): throw failure("mismatched closing bracket", at: errorAt)
+        default: throw failure("unexpected end of input (unterminated string or unclosed bracket)", at: errorAt)
         }
     }
 
@@ -477,6 +443,14 @@ private struct Cursor {
             guard let b = peek(), isDigit(b) else { throw failure("invalid number: expected a digit in the exponent") }
             while let b = peek(), isDigit(b) { index += 1 }
         }
+    }
+
+    /// The string starting at `offset`, leaving the position unchanged.
+    mutating func decodedString(at offset: Int) throws(JSONParseError) -> String {
+        let saved = index
+        index = offset
+        defer { index = saved }
+        return try readString()
     }
 
     /// Reads a string. The common case (no escapes, ASCII) becomes a `String` straight from the

@@ -190,8 +190,8 @@ struct AdmissionEngineTests {
             Finding(rule: "r\(i)", action: .warn, violation: Violation(path: .root, container: nil, message: long))
         }
         let warnings = WarningBudget.render(findings)
-        #expect(warnings.allSatisfy { $0.count <= 120 })
-        #expect(warnings.reduce(0) { $0 + $1.count } <= 4096)
+        #expect(warnings.allSatisfy { $0.utf8.count <= 120 })
+        #expect(warnings.reduce(0) { $0 + $1.utf8.count } <= 4096)
         #expect(warnings.last?.contains("more warnings not shown") == true)
     }
 

@@ -178,3 +178,17 @@ struct StructuralSkipTests {
         #expect(try Self.reader.parse(#"{"old":{"a" 1, tru},"new":1}"#) == ["new": 1])
     }
 }
+
+@Suite("JSON reader: field filter")
+struct FieldFilterTests {
+    @Test func aMemberNameWrittenWithEscapesIsFilteredLikeThePlainName() throws {
+        let reader = JSONReader(filter: .only(["containers": .all]))
+        #expect(try reader.parse(#"{"\u0063ontainers":[1],"other":2}"#) == ["containers": [1]])
+    }
+
+    @Test func onlyBuildsTheNamedMembersAtEveryArrayElement() throws {
+        let reader = JSONReader(filter: .only(["items": .only(["name": .all])]))
+        let doc = try reader.parse(#"{"items":[{"name":"a","env":[1]},{"name":"b","x":{}}],"drop":true}"#)
+        #expect(doc == ["items": [["name": "a"], ["name": "b"]]])
+    }
+}
