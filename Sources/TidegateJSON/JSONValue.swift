@@ -98,13 +98,15 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     public init(members: [JSONMember]) { self.members = members }
     public init(_ members: [(key: String, value: JSONValue)]) { self.members = members.map { JSONMember(key: $0.key, value: $0.value) } }
 
+    /// A repeated name resolves to its last occurrence, as Go's `encoding/json` (and so the
+    /// apiserver) reads it: a policy must see the value Kubernetes will use.
     public subscript(key: String) -> JSONValue? {
         get {
-            for m in members where m.key == key { return m.value }
+            for m in members.reversed() where m.key == key { return m.value }
             return nil
         }
         set {
-            if let i = members.firstIndex(where: { $0.key == key }) {
+            if let i = members.lastIndex(where: { $0.key == key }) {
                 if let v = newValue { members[i].value = v } else { members.remove(at: i) }
             } else if let v = newValue {
                 members.append(JSONMember(key: key, value: v))
@@ -120,13 +122,16 @@ public struct JSONObject: Sendable, Equatable, Sequence {
         members.makeIterator()
     }
 
-    /// Member order does not matter for equality (RFC 8259: an object is an unordered set).
+    /// Member order does not matter for equality (RFC 8259: an object is an unordered set);
+    /// repeated names compare by the value that counts, the last.
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
-        guard a.members.count == b.members.count else { return false }
-        for m in a.members {
-            guard let other = b[m.key], other == m.value else { return false }
+        if a.members.count == b.members.count
+            && zip(a.members, b.members).allSatisfy({ $0.key == $1.key && $0.value == $1.value }) {
+            return true
         }
-        return true
+        let keys = Set(a.members.map(\.key))
+        guard keys == Set(b.members.map(\.key)) else { return false }
+        return keys.allSatisfy { a[$0] == b[$0] }
     }
 }
 

@@ -192,3 +192,20 @@ struct FieldFilterTests {
         #expect(doc == ["items": [["name": "a"], ["name": "b"]]])
     }
 }
+
+@Suite("JSON objects")
+struct JSONObjectTests {
+    @Test func aRepeatedNameResolvesToItsLastValueAsTheApiserverReadsIt() throws {
+        let doc = try JSONReader().parse(#"{"privileged":false,"privileged":true}"#)
+        #expect(doc["privileged"] == true)
+    }
+
+    @Test func objectsWithRepeatedNamesEqualThemselvesAfterARoundTrip() throws {
+        let doc = try JSONReader().parse(#"{"a":1,"b":2,"a":3}"#)
+        #expect(try JSONReader().parse(JSONWriter().bytes(doc)) == doc)
+    }
+
+    @Test func memberOrderDoesNotMatterForEquality() throws {
+        #expect(try JSONReader().parse(#"{"a":1,"b":2}"#) == JSONReader().parse(#"{"b":2,"a":1}"#))
+    }
+}
