@@ -65,3 +65,29 @@ public final class CertificateFileWatcher: Sendable {
 
     deinit { stop() }
 }
+
+import Logging
+
+extension ReloadableTLSContext {
+    /// Watches the current certificate and key files and reloads when either changes. A broken pair
+    /// is logged and refused; the previous certificate keeps serving. `onReload` sees each outcome
+    /// (nil: reloaded) so the server can count reloads. Keep the returned watcher alive.
+    public func watchFiles(
+        interval: Duration = .seconds(1), logger: Logger,
+        onReload: @escaping @Sendable (TransportError?) -> Void = { _ in }
+    ) throws(TransportError) -> CertificateFileWatcher {
+        let config = current.configuration
+        return try CertificateFileWatcher(paths: [config.certificateChainFile, config.privateKeyFile], interval: interval) {
+            [weak self] in
+            guard let self else { return }
+            do throws(TransportError) {
+                try self.reload()
+                logger.info("TLS certificate reloaded", metadata: ["certificate": "\(config.certificateChainFile)"])
+                onReload(nil)
+            } catch {
+                logger.error("TLS certificate reload refused; keeping the previous one", metadata: ["error": "\(error)"])
+                onReload(error)
+            }
+        }
+    }
+}
