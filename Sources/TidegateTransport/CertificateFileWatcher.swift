@@ -22,8 +22,10 @@ public final class CertificateFileWatcher: Sendable {
         guard stopFD >= 0 else { throw .systemCallFailed(call: "eventfd", errno: tg_errno()) }
         let stopFD = stopFD
         let milliseconds = Int32(clamping: max(1, interval.nanoseconds / 1_000_000))
+        // Taken before the thread starts, so a change right after init is never mistaken for the baseline.
+        let baseline = paths.map(Self.fingerprint)
         let worker = try PosixThread.spawn {
-            var seen = paths.map(Self.fingerprint)
+            var seen = baseline
             var wake = pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)
             while poll(&wake, 1, milliseconds) == 0 || wake.revents == 0 {
                 let current = paths.map(Self.fingerprint)

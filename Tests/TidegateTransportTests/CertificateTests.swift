@@ -107,9 +107,9 @@ struct CertificateTests {
         let fresh = try DevCertificates.generate(in: server.directory, filePrefix: "rotated-")
         #expect(rename(fresh.privateKeyFile, certs.privateKeyFile) == 0)
         #expect(rename(fresh.certificateChainFile, certs.certificateChainFile) == 0)
-        #expect(eventually {
-            (try? TLSTestClient(port: server.tlsPort, caFile: fresh.caCertificateFile)) != nil
-        })
+        #expect(
+            eventually { (try? TLSTestClient(port: server.tlsPort, caFile: fresh.caCertificateFile)) != nil },
+            "reload outcomes: \(outcomes.events)")
         // Break: a key that matches nothing; the rotated certificate keeps serving.
         let other = try DevCertificates.generate(in: server.directory, filePrefix: "other-")
         #expect(rename(other.privateKeyFile, certs.privateKeyFile) == 0)
