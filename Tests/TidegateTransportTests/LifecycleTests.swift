@@ -15,6 +15,8 @@ struct LifecycleTests {
         let inFlight = try TLSTestClient(port: server.tlsPort, caFile: server.certificates.caCertificateFile)
         inFlight.send("GET / HTTP/1.1\r\n")
         #expect(eventually { server.metrics.openConnections == 2 })
+        // The drain must find the request started, so the handler asks for time to finish it.
+        #expect(eventually { server.log.receivedBytes.load(ordering: .relaxed) == 16 })
 
         let finished = Counter()
         let stopper = Thread {
@@ -41,7 +43,7 @@ struct LifecycleTests {
         let server = try TestServer(configuration: TransportConfiguration(eventLoops: 1))
         let stuck = try RawClient(port: server.plainPort)
         stuck.send("GET / HTTP/1.1\r\n")
-        #expect(eventually { server.metrics.openConnections == 1 })
+        #expect(eventually { server.log.receivedBytes.load(ordering: .relaxed) == 16 })
         server.server.shutdown(gracePeriod: .milliseconds(200))
         #expect(stuck.readUntilClosed().end == .closedByPeer)
         #expect(server.metrics.openConnections == 0)
