@@ -1,5 +1,4 @@
 import COpenSSL
-import Synchronization
 
 /// An immutable OpenSSL server context built from a `TLSConfiguration`.
 ///
@@ -125,10 +124,10 @@ public final class TLSContext: @unchecked Sendable {
 
 /// The context handed to new connections, replaceable at run time (certificate rotation).
 public final class ReloadableTLSContext: Sendable {
-    private let state: Mutex<TLSContext>
+    private let state: Locked<TLSContext>
 
     public init(_ configuration: TLSConfiguration) throws(TransportError) {
-        state = Mutex(try TLSContext(configuration))
+        state = Locked(try TLSContext(configuration))
     }
 
     /// The context new connections use.
