@@ -22,8 +22,10 @@ public final class CertificateFileWatcher: Sendable {
         guard stopFD >= 0 else { throw .systemCallFailed(call: "eventfd", errno: tg_errno()) }
         let stopFD = stopFD
         let milliseconds = Int32(clamping: max(1, interval.nanoseconds / 1_000_000))
+        // Taken before the thread starts, so a change right after init is never mistaken for the baseline.
+        let baseline = paths.map(Self.fingerprint)
         let worker = try PosixThread.spawn {
-            var seen = paths.map(Self.fingerprint)
+            var seen = baseline
             var wake = pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)
             while poll(&wake, 1, milliseconds) == 0 || wake.revents == 0 {
                 let current = paths.map(Self.fingerprint)
@@ -64,4 +66,30 @@ public final class CertificateFileWatcher: Sendable {
     }
 
     deinit { stop() }
+}
+
+import Logging
+
+extension ReloadableTLSContext {
+    /// Watches the current certificate and key files and reloads when either changes. A broken pair
+    /// is logged and refused; the previous certificate keeps serving. `onReload` sees each outcome
+    /// (nil: reloaded) so the server can count reloads. Keep the returned watcher alive.
+    public func watchFiles(
+        interval: Duration = .seconds(1), logger: Logger,
+        onReload: @escaping @Sendable (TransportError?) -> Void = { _ in }
+    ) throws(TransportError) -> CertificateFileWatcher {
+        let config = current.configuration
+        return try CertificateFileWatcher(paths: [config.certificateChainFile, config.privateKeyFile], interval: interval) {
+            [weak self] in
+            guard let self else { return }
+            do throws(TransportError) {
+                try self.reload()
+                logger.info("TLS certificate reloaded", metadata: ["certificate": "\(config.certificateChainFile)"])
+                onReload(nil)
+            } catch {
+                logger.error("TLS certificate reload refused; keeping the previous one", metadata: ["error": "\(error)"])
+                onReload(error)
+            }
+        }
+    }
 }

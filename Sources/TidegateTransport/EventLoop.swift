@@ -57,7 +57,7 @@ final class EventLoop: @unchecked Sendable {
     private let wakeFD: Int32
     private let settings: LoopSettings
     private let listeners: [LoopListener]
-    private let commands = Mutex<[LoopCommand]>([])
+    private let commands = Locked<[LoopCommand]>([])
 
     // Loop-thread state.
     private var connections: [Connection?] = []
@@ -276,6 +276,8 @@ final class EventLoop: @unchecked Sendable {
             connection.stage = .established
             settings.metrics.handshakeCompleted(resumed: tg_ssl_session_reused(ssl) == 1)
             connection.lastActivity = now
+            // Read-ahead may already hold the first request even if no new edge will announce it.
+            connection.readable = true
             establish(connection)
             return connection.handler != nil
         }

@@ -17,6 +17,8 @@ public final class LifecycleSignals: Sendable {
     private let thread: Mutex<PosixThread?> = Mutex(nil)
 
     /// `onTerminate` receives the signal number (SIGTERM or SIGINT); `onReload` runs for SIGHUP.
+    /// Both run on the watcher thread and may block (e.g. `TransportServer.shutdown`); signals that
+    /// arrive meanwhile are handled afterwards.
     public init(
         onTerminate: @escaping @Sendable (Int32) -> Void, onReload: @escaping @Sendable () -> Void
     ) throws(TransportError) {

@@ -7,8 +7,8 @@ public final class TransportMetrics: Sendable {
     private let rejected = Atomic<Int>(0)
     private let handshakes = Atomic<Int>(0)
     private let resumed = Atomic<Int>(0)
-    private let failures = Mutex<[String: Int]>([:])
-    private let timeouts = Mutex<[String: Int]>([:])
+    private let failures = Locked<[String: Int]>([:])
+    private let timeouts = Locked<[String: Int]>([:])
 
     public init() {}
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import Testing
 import TidegateTransport
@@ -88,6 +89,32 @@ struct CertificateTests {
         let client = try TLSTestClient(port: server.tlsPort, caFile: server.certificates.caCertificateFile)
         client.send(simpleRequest)
         #expect(client.read(until: "\r\n\r\n").contains("200 OK"))
+    }
+
+    @Test("watching the certificate files reloads a rotated pair and refuses a broken one")
+    func watchFilesReloads() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let certs = server.certificates
+        let outcomes = EventList()
+        var logger = Logger(label: "watch-test")
+        logger.logLevel = .critical
+        let watcher = try server.tls.watchFiles(interval: .milliseconds(20), logger: logger) { error in
+            outcomes.append(error == nil ? "reloaded" : "refused")
+        }
+        defer { watcher.stop() }
+        // Rotate: a new CA's pair written over the watched paths (rename, as kubelet's swap is atomic).
+        let fresh = try DevCertificates.generate(in: server.directory, filePrefix: "rotated-")
+        #expect(rename(fresh.privateKeyFile, certs.privateKeyFile) == 0)
+        #expect(rename(fresh.certificateChainFile, certs.certificateChainFile) == 0)
+        #expect(
+            eventually { (try? TLSTestClient(port: server.tlsPort, caFile: fresh.caCertificateFile)) != nil },
+            "reload outcomes: \(outcomes.events)")
+        // Break: a key that matches nothing; the rotated certificate keeps serving.
+        let other = try DevCertificates.generate(in: server.directory, filePrefix: "other-")
+        #expect(rename(other.privateKeyFile, certs.privateKeyFile) == 0)
+        #expect(eventually { outcomes.events.last == "refused" })
+        #expect((try? TLSTestClient(port: server.tlsPort, caFile: fresh.caCertificateFile)) != nil)
     }
 
     @Test("the file watcher reports a Kubernetes-style symlink swap and an in-place rewrite", arguments: [true, false])

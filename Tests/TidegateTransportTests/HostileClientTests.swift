@@ -150,10 +150,10 @@ struct ConnectionLimitTests {
         var idle: [RawClient] = []
         for _ in 0..<1000 { idle.append(try RawClient(port: server.tlsPort)) }
         #expect(eventually { server.metrics.openConnections == 1000 })
-        let result = try run(
-            ["curl", "-sS", "--http1.1", "--cacert", server.certificates.caCertificateFile,
-             "https://localhost:\(server.tlsPort)/"])
-        #expect(result.status == 0, "\(result.output)")
+        // An in-process client: spawning a subprocess with 1,000+ open fds trips a Foundation.Process bug.
+        let client = try TLSTestClient(port: server.tlsPort, caFile: server.certificates.caCertificateFile)
+        client.send(simpleRequest)
+        #expect(client.read(until: "\r\n\r\n").contains("200 OK"))
         #expect(server.metrics.openConnections >= 1000)
         idle.removeAll()
     }

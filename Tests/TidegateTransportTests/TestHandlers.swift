@@ -6,6 +6,7 @@ final class HandlerLog: Sendable {
     let infos = Mutex<[ConnectionInfo]>([])
     let shutdownRequests = Atomic<Int>(0)
     let closedCount = Atomic<Int>(0)
+    let receivedBytes = Atomic<Int>(0)
 }
 
 /// Answers each request (bytes up to a blank line) with a fixed HTTP/1.1 200 whose body describes
@@ -29,6 +30,7 @@ final class FixedResponseHandler: ConnectionHandler {
 
     func received(_ bytes: UnsafeRawBufferPointer, output: inout [UInt8]) -> ConnectionDisposition {
         pending.append(contentsOf: bytes)
+        log.receivedBytes.add(bytes.count, ordering: .relaxed)
         while let end = headerEnd() {
             let request = String(decoding: pending[..<end], as: UTF8.self).lowercased()
             pending.removeSubrange(..<end)

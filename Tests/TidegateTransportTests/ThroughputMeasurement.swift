@@ -21,6 +21,19 @@ struct ThroughputMeasurement {
         print("transport \(scheme): \(requests) requests, \(requests / 5)/s, server CPU \(cpu * 1e6 / Double(max(requests, 1))) µs/request")
     }
 
+    @Test("openssl s_time completes full TLS 1.3 handshakes; report server CPU per handshake")
+    func measureHandshakes() throws {
+        let server = try TestServer(configuration: TransportConfiguration(eventLoops: 2))
+        defer { server.stop() }
+        let before = processCPUSeconds()
+        let result = try run(
+            ["openssl", "s_time", "-connect", "127.0.0.1:\(server.tlsPort)", "-new", "-time", "5"], bound: 60)
+        let cpu = processCPUSeconds() - before
+        let handshakes = server.metrics.completedHandshakes
+        #expect(handshakes > 0, "\(result.output)")
+        print("transport TLS handshakes: \(handshakes), server CPU \(cpu * 1e6 / Double(max(handshakes, 1))) µs/handshake")
+    }
+
     private func processCPUSeconds() -> Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
