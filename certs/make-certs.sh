@@ -18,6 +18,7 @@ Usage: certs/make-certs.sh [options]
   --namespace NS         Service namespace (default: tidegate-system)
   --out DIR              Output directory (default: certs/dev next to this script)
   --force                Replace certificates that already exist in DIR
+  --renew-leaf           New serving certificate and key from the CA already in DIR
   --secret FILE          Also write a kubernetes.io/tls Secret manifest to FILE (holds the private key)
   --secret-name NAME     Name of that Secret (default: tidegate-tls)
   --ca-bundle-into FILE  Patch every `caBundle:` in FILE (rendered webhook configurations); repeatable
@@ -37,6 +38,7 @@ service=tidegate
 namespace=tidegate-system
 out="$here/dev"
 force=false
+renew_leaf=false
 secret_file=
 secret_name=tidegate-tls
 print_bundle=false
@@ -54,6 +56,7 @@ while [[ $# -gt 0 ]]; do
         --namespace) need_value "$@"; namespace=$2; shift 2 ;;
         --out) need_value "$@"; out=$2; shift 2 ;;
         --force) force=true; shift ;;
+        --renew-leaf) renew_leaf=true; shift ;;
         --secret) need_value "$@"; secret_file=$2; shift 2 ;;
         --secret-name) need_value "$@"; secret_name=$2; shift 2 ;;
         --ca-bundle-into) need_value "$@"; inject_into+=("$2"); shift 2 ;;
@@ -84,38 +87,22 @@ out=$(cd "$out" && pwd)
 present=0
 for f in "${files[@]}"; do [[ -e $out/$f ]] && present=$((present + 1)); done
 
+# generate new-ca|renew-leaf: a whole new set, or a new leaf from the CA already in $out.
 generate() {
-    local work
+    local what=$1 work
     work=$(mktemp -d "$out/.make-certs.XXXXXX")
     # Private keys must never be group/world readable, not even for a moment.
     (
         umask 077
         cd "$work"
-        # A dated CA name tells old and new apart in a rotation bundle.
-        local stamp
-        stamp=$(date -u +%Y%m%dT%H%M%SZ)
-        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key 2>/dev/null
-        openssl req -x509 -new -key ca.key -sha256 -days "$ca_days" \
-            -subj "/O=tidegate/CN=tidegate webhook CA $stamp" \
-            -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
-            -addext "keyUsage=critical,keyCertSign,cRLSign" \
-            -addext "subjectKeyIdentifier=hash" \
-            -out ca.crt
-        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out tls.key 2>/dev/null
-        openssl req -new -key tls.key -subj "/O=tidegate/CN=$svc_dns" -out tls.csr
-        cat > leaf.ext <<EOF
-basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature
-extendedKeyUsage=serverAuth
-subjectKeyIdentifier=hash
-authorityKeyIdentifier=keyid
-subjectAltName=$sans
-EOF
-        openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -sha256 -days "$leaf_days" \
-            -set_serial "0x$(openssl rand -hex 16)" -extfile leaf.ext -out tls.crt 2>/dev/null
-        openssl verify -CAfile ca.crt tls.crt >/dev/null
-        rm -f tls.csr leaf.ext
-        cp ca.crt ca-bundle.crt
+        if [[ $what == renew-leaf ]]; then
+            cp "$out/ca.key" "$out/ca.crt" "$out/ca-bundle.crt" .
+        else
+            make_ca
+            cp ca.crt ca-bundle.crt
+        fi
+        make_leaf
+        openssl verify -CAfile ca-bundle.crt tls.crt >/dev/null
         chmod 0644 ca.crt tls.crt ca-bundle.crt
     )
     # Move the finished set into place together, so a failed run never leaves half a set behind.
@@ -123,8 +110,43 @@ EOF
     rmdir "$work"
 }
 
-if [[ $force == true || $present -eq 0 ]]; then
-    generate
+make_ca() {
+    # A dated CA name tells old and new apart in a rotation bundle.
+    local stamp
+    stamp=$(date -u +%Y%m%dT%H%M%SZ)
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key 2>/dev/null
+    openssl req -x509 -new -key ca.key -sha256 -days "$ca_days" \
+        -subj "/O=tidegate/CN=tidegate webhook CA $stamp" \
+        -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        -addext "subjectKeyIdentifier=hash" \
+        -out ca.crt
+}
+
+make_leaf() {
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out tls.key 2>/dev/null
+    openssl req -new -key tls.key -subj "/O=tidegate/CN=$svc_dns" -out tls.csr
+    cat > leaf.ext <<EOF
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=serverAuth
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
+subjectAltName=$sans
+EOF
+    openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -sha256 -days "$leaf_days" \
+        -set_serial "0x$(openssl rand -hex 16)" -extfile leaf.ext -out tls.crt 2>/dev/null
+    rm -f tls.csr leaf.ext
+}
+
+if [[ $renew_leaf == true ]]; then
+    # Same CA, so the caBundle in the webhook configurations stays valid: no overlap needed.
+    [[ $present -eq ${#files[@]} ]] || die "--renew-leaf needs a complete set in $out"
+    [[ $force == false ]] || die "--renew-leaf and --force exclude each other"
+    generate renew-leaf
+    echo "make-certs: wrote a new serving certificate for $svc_dns to $out (CA kept)" >&2
+elif [[ $force == true || $present -eq 0 ]]; then
+    generate new-ca
     echo "make-certs: wrote CA and serving certificate for $svc_dns to $out" >&2
 elif [[ $present -ne ${#files[@]} ]]; then
     die "$out holds only part of a certificate set; use --force to replace it"

@@ -457,6 +457,11 @@ def check_certs_idempotent(tmp):
     assert wrong.returncode != 0 and "--force" in wrong.stderr, "kept a set that does not name the new Service"
     sh([script, "--out", out, "--force"])
     assert read(os.path.join(out, "tls.crt")) != before, "--force did not replace the certificate"
+    ca, leaf = read(os.path.join(out, "ca.crt")), read(os.path.join(out, "tls.crt"))
+    sh([script, "--out", out, "--renew-leaf"])
+    assert read(os.path.join(out, "ca.crt")) == ca, "--renew-leaf replaced the CA"
+    assert read(os.path.join(out, "tls.crt")) != leaf, "--renew-leaf kept the old leaf"
+    sh([OPENSSL, "verify", "-CAfile", os.path.join(out, "ca-bundle.crt"), os.path.join(out, "tls.crt")])
     os.remove(os.path.join(out, "tls.key"))
     partial = sh([script, "--out", out], ok=False)
     assert partial.returncode != 0, "accepted a directory holding half a certificate set"
@@ -571,7 +576,7 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             target = copy.deepcopy(rendered.get("mutating") or rendered["base"])
             results.check("certs: make-certs.sh + --ca-bundle-into", check_certs_make, tmp, target)
-            results.check("certs: idempotent, --force, refusals", check_certs_idempotent, tmp)
+            results.check("certs: idempotent, --force, --renew-leaf, refusals", check_certs_idempotent, tmp)
             results.check("certs: rotate.sh overlap and finish", check_certs_rotation, tmp)
             results.check("certs: inject-ca-bundle.sh refuses bad input", check_inject_refuses_bad_input, tmp)
     else:
