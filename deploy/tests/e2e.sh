@@ -56,12 +56,33 @@ else
     fail "certs/make-certs.sh" "$(tail -3 "$tmp/certs.log")"
     finish
 fi
-mkdir -p "$tmp/serve"
-cp "$tmp/certs/tls.crt" "$tmp/certs/tls.key" "$tmp/serve/"
-cp "$root/deploy/base/policy.yaml" "$tmp/serve/policy.yaml"
+# Secret and ConfigMap volumes as the kubelet lays them out: each file is a symlink through `..data`
+# to a timestamped directory, and an update renames a new `..data` symlink over the old one. A reload
+# that watches the file itself instead of the path misses exactly this, so test it this way.
+generation=0
+kubelet_write() { # kubelet_write VOLUME_DIR NAME=SOURCE...
+    local dir=$1 old= entry name
+    shift
+    generation=$((generation + 1))
+    local fresh="..gen_$generation"
+    mkdir -p "$dir/$fresh"
+    for entry in "$@"; do cp "${entry#*=}" "$dir/$fresh/${entry%%=*}"; done
+    [[ -L $dir/..data ]] && old=$(readlink "$dir/..data")
+    ln -s "$fresh" "$dir/..data_tmp"
+    mv -T "$dir/..data_tmp" "$dir/..data"
+    for entry in "$@"; do
+        name=${entry%%=*}
+        [[ -L $dir/$name ]] || ln -s "..data/$name" "$dir/$name"
+    done
+    [[ -z $old ]] || rm -rf "${dir:?}/$old"
+}
+tls_dir=$tmp/volumes/tls
+policy_dir=$tmp/volumes/policy
+kubelet_write "$tls_dir" tls.crt="$tmp/certs/tls.crt" tls.key="$tmp/certs/tls.key"
+kubelet_write "$policy_dir" policy.yaml="$root/deploy/base/policy.yaml"
 
 "$bin" serve --listen "127.0.0.1:$port" --health-listen "127.0.0.1:$health" \
-    --tls-cert "$tmp/serve/tls.crt" --tls-key "$tmp/serve/tls.key" --policy "$tmp/serve/policy.yaml" \
+    --tls-cert "$tls_dir/tls.crt" --tls-key "$tls_dir/tls.key" --policy "$policy_dir/policy.yaml" \
     >"$tmp/server.log" 2>&1 &
 server_pid=$!
 
@@ -184,16 +205,15 @@ if "$root/certs/rotate.sh" --from "$tmp/certs" --out "$tmp/next" 2>"$tmp/rotate.
     bundle=$tmp/next/ca-bundle.crt
     code=$(call /validate "$tmp/allowed.json" "$tmp/resp.json")
     if [[ $code == 200 ]]; then pass "overlap bundle (new + old CA) trusts the old certificate"; else fail "overlap bundle, old leaf: HTTP $code"; fi
-    # What the kubelet does to a Secret volume, in effect: new files replace the old ones.
-    cp "$tmp/next/tls.key" "$tmp/serve/tls.key.new" && cp "$tmp/next/tls.crt" "$tmp/serve/tls.crt.new"
-    mv -f "$tmp/serve/tls.key.new" "$tmp/serve/tls.key" && mv -f "$tmp/serve/tls.crt.new" "$tmp/serve/tls.crt"
+    # Step 2: the new Secret reaches the pod's volume.
+    kubelet_write "$tls_dir" tls.crt="$tmp/next/tls.crt" tls.key="$tmp/next/tls.key"
     got=
     for _ in $(seq 100); do
         got=$(served_fingerprint)
         [[ $got == "$want" ]] && break
         sleep 0.2
     done
-    if [[ $got == "$want" ]]; then pass "server reloaded the rotated certificate"; else fail "server still serves the old certificate" "$got"; fi
+    if [[ $got == "$want" ]]; then pass "server reloaded the rotated certificate (kubelet-style volume update)"; else fail "server still serves the old certificate" "$got"; fi
     code=$(call /validate "$tmp/allowed.json" "$tmp/resp.json")
     if [[ $code == 200 ]]; then pass "overlap bundle (new + old CA) trusts the new certificate"; else fail "overlap bundle: HTTP $code"; fi
 else
@@ -202,8 +222,7 @@ fi
 
 # --- warn-mode rollout: policy hot reload --------------------------------------------------------
 
-cp "$root/deploy/overlays/warn-rollout/policy.yaml" "$tmp/serve/policy.yaml.new"
-mv -f "$tmp/serve/policy.yaml.new" "$tmp/serve/policy.yaml"
+kubelet_write "$policy_dir" policy.yaml="$root/deploy/overlays/warn-rollout/policy.yaml"
 allowed=
 for _ in $(seq 100); do
     call /validate "$tmp/denied.json" "$tmp/warn.json" >/dev/null 2>&1
@@ -212,7 +231,7 @@ for _ in $(seq 100); do
     sleep 0.2
 done
 if [[ $allowed == true && $(json "$tmp/warn.json" 'len(d["response"].get("warnings") or []) > 0') == true ]]; then
-    pass "warn-rollout policy reloaded: the denied pod is allowed with warnings"
+    pass "warn-rollout policy reloaded (kubelet-style volume update): the denied pod is allowed with warnings"
 else
     fail "warn-rollout policy: allowed=$allowed" "$(head -c 400 "$tmp/warn.json")"
 fi
