@@ -23,6 +23,7 @@ server_pid=
 passed=0
 failed=0
 
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
     if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
         kill "$server_pid" 2>/dev/null
@@ -61,7 +62,7 @@ fi
 # that watches the file itself instead of the path misses exactly this, so test it this way.
 generation=0
 kubelet_write() { # kubelet_write VOLUME_DIR NAME=SOURCE...
-    local dir=$1 old= entry name
+    local dir=$1 old='' entry name
     shift
     generation=$((generation + 1))
     local fresh="..gen_$generation"
