@@ -13,7 +13,7 @@ bin=${1:-}
 [[ -n $bin && -x $bin ]] || { echo "usage: deploy/tests/e2e.sh TIDEGATE_BINARY" >&2; exit 2; }
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-for tool in curl openssl python3; do
+for tool in curl openssl python3 timeout; do
     command -v "$tool" >/dev/null || { echo "e2e: $tool is required" >&2; exit 2; }
 done
 
@@ -23,12 +23,27 @@ server_pid=
 passed=0
 failed=0
 
+# Signals the server and reaps it; a server that ignores the signal for 10 s is killed, so the
+# script never hangs. Sets stop_status to the exit status, or "hung".
+stop_server() {
+    stop_status=
+    [[ -n $server_pid ]] || return
+    kill "-$1" "$server_pid" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$server_pid" 2>/dev/null; then
+        kill -KILL "$server_pid" 2>/dev/null
+        wait "$server_pid" 2>/dev/null
+        stop_status=hung
+    else
+        wait "$server_pid" 2>/dev/null
+        stop_status=$?
+    fi
+    server_pid=
+}
+
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
-    if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill "$server_pid" 2>/dev/null
-        wait "$server_pid" 2>/dev/null
-    fi
+    stop_server TERM
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -197,7 +212,7 @@ if [[ $rc == 60 ]]; then pass "another CA's bundle fails certificate verificatio
 # --- rotation with an overlapping bundle, against the live server ---------------------------------
 
 served_fingerprint() {
-    openssl s_client -connect "127.0.0.1:$port" -servername "$host" </dev/null 2>/dev/null |
+    timeout 5 openssl s_client -connect "127.0.0.1:$port" -servername "$host" </dev/null 2>/dev/null |
         openssl x509 -noout -fingerprint -sha256 2>/dev/null
 }
 if "$root/certs/rotate.sh" --from "$tmp/certs" --out "$tmp/next" 2>"$tmp/rotate.log"; then
@@ -239,11 +254,12 @@ fi
 
 # --- shutdown --------------------------------------------------------------------------------------
 
-kill -TERM "$server_pid"
-wait "$server_pid"
-rc=$?
-server_pid=
-if [[ $rc == 0 ]]; then pass "SIGTERM drains and exits 0"; else fail "SIGTERM: exit $rc" "$(tail -3 "$tmp/server.log")"; fi
+stop_server TERM
+if [[ $stop_status == 0 ]]; then
+    pass "SIGTERM drains and exits 0"
+else
+    fail "SIGTERM: exit $stop_status" "$(tail -3 "$tmp/server.log")"
+fi
 
 # --- eat our own food: tidegate's Deployment under tidegate's policy -------------------------------
 
