@@ -11,6 +11,8 @@ build: deps
 test: deps
 	swift build --build-tests
 	swift test
+	python3 deploy/tests/check_manifests.py
+	deploy/tests/e2e.sh .build/debug/tidegate
 
 run: deps
 	swift run -c release tidegate serve --dev
