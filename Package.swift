@@ -91,6 +91,6 @@ let package = Package(
         .testTarget(name: "TidegateHTTP2Tests", dependencies: ["TidegateHTTP2", "TidegateHTTP", "CNGHTTP2"]),
         .testTarget(name: "TidegateTransportTests", dependencies: ["TidegateTransport", "COpenSSL", "CTidegateSystem"]),
         .testTarget(name: "TidegateServerTests", dependencies: ["TidegateServer", "TidegateTransport", "TidegateHTTP"]),
-        .testTarget(name: "TidegateCLITests", dependencies: ["TidegateCLI", "TidegateJSON"]),
+        .testTarget(name: "TidegateCLITests", dependencies: ["TidegateJSON"]),
     ]
 )
