@@ -22,7 +22,7 @@ enum AllowPrivilegeEscalationCheck {
         return pod.visitContainers(context.scope) { container in
             let read = SecurityContextReader(pod: pod, container: container)
             let explicit = read.allowPrivilegeEscalation.value
-            let path = container.securityContextPath / "allowPrivilegeEscalation"
+            var path: JSONPointer { container.securityContextPath / "allowPrivilegeEscalation" }
             if let cause = read.escalationImpliedBy {
                 let stated = explicit == false ? " despite allowPrivilegeEscalation: false" : ""
                 return [Violation(

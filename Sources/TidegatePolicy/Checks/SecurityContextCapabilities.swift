@@ -27,7 +27,7 @@ enum CapabilitiesCheck {
         return pod.visitContainers(context.scope) { container in
             guard let entries = SecurityContextReader(pod: pod, container: container).capabilitiesAddEntries,
                   !entries.allSatisfy({ $0.stringValue.map(allowed.contains) == true }) else { return [] }
-            let addPath = container.securityContextPath / "capabilities" / "add"
+            var addPath: JSONPointer { container.securityContextPath / "capabilities" / "add" }
 
             var present = Set(entries.compactMap(\.stringValue))
             var rewrites: [(index: Int, from: String, to: String)] = []

@@ -26,7 +26,7 @@ enum ReadOnlyRootFilesystemCheck {
             let setting = SecurityContextReader(pod: pod, container: container).readOnlyRootFilesystem
             guard setting.value != true else { return [] }
             if setting.source == .unset && misplacedReported { return [] }
-            let path = container.securityContextPath / "readOnlyRootFilesystem"
+            var path: JSONPointer { container.securityContextPath / "readOnlyRootFilesystem" }
             var message = setting.value == false
                 ? "readOnlyRootFilesystem: false leaves the root filesystem writable"
                 : "readOnlyRootFilesystem is not set to true, so the root filesystem is writable"

@@ -21,7 +21,7 @@ enum RequireDropAllCheck {
         return pod.visitContainers(context.scope) { container in
             let drop = SecurityContextReader(pod: pod, container: container).capabilitiesDrop.value ?? []
             guard !drop.contains("ALL") else { return [] }
-            let path = container.securityContextPath / "capabilities" / "drop"
+            var path: JSONPointer { container.securityContextPath / "capabilities" / "drop" }
             let message = drop.contains(where: { Capability.canonical($0) == "ALL" })
                 ? "capabilities.drop names ALL in another spelling; Pod Security requires exactly \"ALL\""
                 : "does not drop ALL capabilities (capabilities.drop lacks ALL), so it keeps the runtime's default set"

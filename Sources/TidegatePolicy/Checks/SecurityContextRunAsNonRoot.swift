@@ -28,7 +28,7 @@ enum RunAsNonRootCheck {
             let runAsUser = read.runAsUser, runAsNonRoot = read.runAsNonRoot
             guard SecurityContextReader.mayRunAsRoot(
                 isWindows: read.isWindows, runAsUser: runAsUser, runAsNonRoot: runAsNonRoot) else { return [] }
-            let nonRootPath = container.securityContextPath / "runAsNonRoot"
+            var nonRootPath: JSONPointer { container.securityContextPath / "runAsNonRoot" }
             let setNonRoot = FixBuilder.set(true, at: nonRootPath, in: pod.object)
 
             if !read.isWindows, runAsUser.value == 0, let userPath = runAsUser.path {
