@@ -229,6 +229,7 @@ private struct Cursor {
         if depth > maxDepth { throw failure("nesting deeper than \(maxDepth) levels") }
         index += 1  // {
         var members: [JSONMember] = []
+        members.reserveCapacity(8)
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
@@ -280,6 +281,7 @@ private struct Cursor {
         if depth > maxDepth { throw failure("nesting deeper than \(maxDepth) levels") }
         index += 1  // [
         var elements: [JSONValue] = []
+        elements.reserveCapacity(4)
         skipWhitespace()
         if peek() == UInt8(ascii: "]") {
             index += 1
