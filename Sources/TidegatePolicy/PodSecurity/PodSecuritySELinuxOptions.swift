@@ -1,0 +1,57 @@
+import TidegateJSON
+
+/// seLinuxOptions (baseline, v1.0; v1.31 adds container_engine_t)
+///
+/// Reads: `spec.securityContext.seLinuxOptions` and the same field of every container,
+/// initContainer and ephemeralContainer: `type`, `user`, `role`.
+/// Allowed: `type` unset, "", `container_t`, `container_init_t`, `container_kvm_t` (and from v1.31
+/// `container_engine_t`); `user` and `role` unset or "".
+/// Fix: none. An SELinux label is chosen for what the workload must reach.
+enum PodSecuritySELinuxOptions {
+    static let check = PodSecurityCheck(
+        id: "seLinuxOptions", level: .baseline, versions: [(.v1_0, v1_0), (KubeVersion(minor: 31), v1_31)])
+
+    static let types1_0: Set<String> = ["", "container_t", "container_init_t", "container_kvm_t"]
+    static let types1_31: Set<String> = types1_0.union(["container_engine_t"])
+    static let identityFields = ["user", "role"]
+
+    @Sendable static func v1_0(_ context: CheckContext) -> [Violation] { evaluate(context, allowedTypes: types1_0) }
+    @Sendable static func v1_31(_ context: CheckContext) -> [Violation] { evaluate(context, allowedTypes: types1_31) }
+
+    static func evaluate(_ context: CheckContext, allowedTypes: Set<String>) -> [Violation] {
+        let pod = context.pod
+        var out: [Violation] = []
+        if context.reviewsPodFields {
+            out += options(in: pod.podSecurityContext, at: pod.podSecurityContextPath, container: nil, allowedTypes)
+        }
+        out += pod.visitContainers(context.scope) { container in
+            options(in: container.securityContext, at: container.securityContextPath, container: container.ref, allowedTypes)
+        }
+        return out
+    }
+
+    static func options(
+        in securityContext: JSONObject?, at securityContextPath: JSONPointer, container: ContainerRef?,
+        _ allowedTypes: Set<String>
+    ) -> [Violation] {
+        guard let options = securityContext?["seLinuxOptions"]?.objectValue else { return [] }
+        var out: [Violation] = []
+        if let type = options["type"]?.stringValue, !allowedTypes.contains(type) {
+            out.append(violation(
+                "type", at: securityContextPath, container,
+                "must not set securityContext.seLinuxOptions.type to \(PodSecurityText.quoted(type))"))
+        }
+        for field in identityFields {
+            if let value = options[field]?.stringValue, !value.isEmpty {
+                out.append(violation(field, at: securityContextPath, container, "must not set securityContext.seLinuxOptions.\(field)"))
+            }
+        }
+        return out
+    }
+
+    static func violation(_ field: String, at securityContextPath: JSONPointer, _ container: ContainerRef?, _ detail: String) -> Violation {
+        Violation(
+            path: securityContextPath / "seLinuxOptions" / field, container: container,
+            message: PodSecurityText.message("seLinuxOptions", PodSecurityText.subject(container) + detail))
+    }
+}
