@@ -14,18 +14,20 @@ enum PodSecurityAllowPrivilegeEscalation {
         versions: [(KubeVersion(minor: 8), v1_8), (KubeVersion(minor: 25), v1_25)])
 
     @Sendable static func v1_8(_ context: CheckContext) -> [Violation] {
-        context.pod.visitContainers(context.scope) { container in
-            guard container.securityContext?["allowPrivilegeEscalation"]?.boolValue != false else { return [] }
+        let pod = context.pod
+        return pod.eachContainer(context.scope) { i, out in
+            guard pod.containerContext(i)?.field("allowPrivilegeEscalation")?.boolValue != false else { return }
+            let container = pod.containers[i]
             let path = container.securityContextPath / "allowPrivilegeEscalation"
-            return [Violation(
+            out.append(Violation(
                 path: path, container: container.ref,
                 message: PodSecurityText.message(
                     "allowPrivilegeEscalation != false", "must set securityContext.allowPrivilegeEscalation=false"),
-                fix: Fix("set allowPrivilegeEscalation: false", FixBuilder.set(false, at: path, in: context.pod.object)))]
+                fix: Fix("set allowPrivilegeEscalation: false", FixBuilder.set(false, at: path, in: pod.object))))
         }
     }
 
     @Sendable static func v1_25(_ context: CheckContext) -> [Violation] {
-        context.pod.isWindows ? [] : v1_8(context)
+        context.pod.runsWindows ? [] : v1_8(context)
     }
 }

@@ -17,14 +17,21 @@ enum PodSecurityAppArmorProfile {
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
-        var out: [Violation] = []
-        if context.reviewsPodFields {
-            out += profile(in: pod.podSecurityContext, at: pod.podSecurityContextPath, container: nil, context)
-            out += annotations(context)
+        var out = pod.eachSecurityContext(context) { owner, out in
+            guard let profile = pod.securityContext(of: owner)?.field("appArmorProfile")?.present else { return }
+            let type = profile.field("type")?.stringValue
+            guard !allowedType(type) else { return }
+            let container = pod.ref(of: owner)
+            let profilePath = pod.securityContextPath(of: owner) / "appArmorProfile"
+            out.append(Violation(
+                path: profilePath / "type", container: container,
+                message: PodSecurityText.message(
+                    reason,
+                    "\(PodSecurityText.subject(container))must not set AppArmor profile type to \(PodSecurityText.quoted(type ?? ""))"),
+                fix: Fix("set appArmorProfile.type: RuntimeDefault",
+                         FixBuilder.set(PodSecurityFix.runtimeDefault, at: profilePath, in: pod.object))))
         }
-        out += pod.visitContainers(context.scope) { container in
-            profile(in: container.securityContext, at: container.securityContextPath, container: container.ref, context)
-        }
+        if context.reviewsPodFields { annotations(context, into: &out) }
         return out
     }
 
@@ -34,26 +41,8 @@ enum PodSecurityAppArmorProfile {
         value.isEmpty || value == "runtime/default" || value.hasPrefix("localhost/")
     }
 
-    static func profile(
-        in securityContext: JSONObject?, at securityContextPath: JSONPointer, container: ContainerRef?,
-        _ context: CheckContext
-    ) -> [Violation] {
-        guard let profile = securityContext?["appArmorProfile"]?.present else { return [] }
-        let type = profile["type"]?.stringValue
-        guard !allowedType(type) else { return [] }
-        let profilePath = securityContextPath / "appArmorProfile"
-        return [Violation(
-            path: profilePath / "type", container: container,
-            message: PodSecurityText.message(
-                reason,
-                "\(PodSecurityText.subject(container))must not set AppArmor profile type to \(PodSecurityText.quoted(type ?? ""))"),
-            fix: Fix("set appArmorProfile.type: RuntimeDefault",
-                     FixBuilder.set(PodSecurityFix.runtimeDefault, at: profilePath, in: context.pod.object)))]
-    }
-
-    static func annotations(_ context: CheckContext) -> [Violation] {
-        guard let annotations = context.pod.metadata?["annotations"]?.objectValue else { return [] }
-        var out: [Violation] = []
+    static func annotations(_ context: CheckContext, into out: inout [Violation]) {
+        guard let annotations = context.pod.metadata?.field("annotations")?.objectValue else { return }
         for (key, value) in annotations where key.hasPrefix(annotationPrefix) {
             guard let value = value.stringValue, !allowedAnnotation(value) else { continue }
             let path = context.pod.metadataPath / "annotations" / key
@@ -64,6 +53,5 @@ enum PodSecurityAppArmorProfile {
                 fix: Fix("set annotation \(key): runtime/default",
                          FixBuilder.set("runtime/default", at: path, in: context.pod.object))))
         }
-        return out
     }
 }

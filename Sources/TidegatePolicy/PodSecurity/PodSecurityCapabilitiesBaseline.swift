@@ -16,20 +16,22 @@ enum PodSecurityCapabilitiesBaseline {
     ]
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
-        context.pod.visitContainers(context.scope) { container in
-            guard let add = container.securityContext?["capabilities"]?["add"]?.arrayValue,
+        let pod = context.pod
+        return pod.eachContainer(context.scope) { i, out in
+            guard let add = pod.containerContext(i)?.field("capabilities")?.field("add")?.arrayValue,
                   add.contains(where: { $0.stringValue.map { !allowed.contains($0) } ?? false })
-            else { return [] }
+            else { return }
+            let container = pod.containers[i]
             let forbidden = add.compactMap { $0.stringValue }.filter { !allowed.contains($0) }
             let path = container.securityContextPath / "capabilities" / "add"
-            return [Violation(
+            out.append(Violation(
                 path: path, container: container.ref,
                 message: PodSecurityText.message(
                     "non-default capabilities",
                     "must not include \(PodSecurityText.quoted(forbidden)) in securityContext.capabilities.add"),
                 fix: Fix(
                     "remove \(forbidden.joined(separator: ", ")) from capabilities.add",
-                    PodSecurityFix.keepOnly({ allowed.contains($0) }, in: add, at: path, of: context.pod.object)))]
+                    PodSecurityFix.keepOnly({ allowed.contains($0) }, in: add, at: path, of: pod.object))))
         }
     }
 }

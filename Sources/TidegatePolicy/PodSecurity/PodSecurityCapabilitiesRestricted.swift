@@ -19,19 +19,20 @@ enum PodSecurityCapabilitiesRestricted {
     static func allowedAdd(_ capability: String) -> Bool { capability == "NET_BIND_SERVICE" }
 
     @Sendable static func v1_22(_ context: CheckContext) -> [Violation] {
-        let object = context.pod.object
-        return context.pod.visitContainers(context.scope) { container in
-            let capabilities = container.securityContext?["capabilities"]
-            var out: [Violation] = []
-            if capabilities?["drop"]?.arrayValue?.contains("ALL") != true {
+        let pod = context.pod
+        return pod.eachContainer(context.scope) { i, out in
+            let capabilities = pod.containerContext(i)?.field("capabilities")
+            if capabilities?.field("drop")?.arrayValue?.contains("ALL") != true {
+                let container = pod.containers[i]
                 let path = container.securityContextPath / "capabilities" / "drop"
                 out.append(Violation(
                     path: path, container: container.ref,
                     message: PodSecurityText.message(reason, "must set securityContext.capabilities.drop=[\"ALL\"]"),
-                    fix: Fix("add ALL to capabilities.drop", FixBuilder.appendUnique("ALL", toArrayAt: path, in: object))))
+                    fix: Fix("add ALL to capabilities.drop", FixBuilder.appendUnique("ALL", toArrayAt: path, in: pod.object))))
             }
-            if let add = capabilities?["add"]?.arrayValue,
+            if let add = capabilities?.field("add")?.arrayValue,
                add.contains(where: { $0.stringValue.map { !allowedAdd($0) } ?? false }) {
+                let container = pod.containers[i]
                 let forbidden = add.compactMap { $0.stringValue }.filter { !allowedAdd($0) }
                 let path = container.securityContextPath / "capabilities" / "add"
                 out.append(Violation(
@@ -40,13 +41,12 @@ enum PodSecurityCapabilitiesRestricted {
                         reason, "must not include \(PodSecurityText.quoted(forbidden)) in securityContext.capabilities.add"),
                     fix: Fix(
                         "remove \(forbidden.joined(separator: ", ")) from capabilities.add",
-                        PodSecurityFix.keepOnly(allowedAdd, in: add, at: path, of: object))))
+                        PodSecurityFix.keepOnly(allowedAdd, in: add, at: path, of: pod.object))))
             }
-            return out
         }
     }
 
     @Sendable static func v1_25(_ context: CheckContext) -> [Violation] {
-        context.pod.isWindows ? [] : v1_22(context)
+        context.pod.runsWindows ? [] : v1_22(context)
     }
 }

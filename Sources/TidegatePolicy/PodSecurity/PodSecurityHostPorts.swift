@@ -10,16 +10,16 @@ enum PodSecurityHostPorts {
     static let check = PodSecurityCheck(id: "hostPorts", level: .baseline, versions: [(.v1_0, v1_0)])
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
-        context.pod.visitContainers(context.scope) { container in
-            guard let ports = container.body["ports"]?.arrayValue else { return [] }
-            var out: [Violation] = []
+        let pod = context.pod
+        return pod.eachContainer(context.scope) { i, out in
+            guard let ports = pod.containerField(i, "ports")?.arrayValue else { return }
             for (index, port) in ports.enumerated() {
-                guard let hostPort = port["hostPort"]?.integerValue, hostPort != 0 else { continue }
+                guard let hostPort = port.field("hostPort")?.integerValue, hostPort != 0 else { continue }
+                let container = pod.containers[i]
                 out.append(Violation(
                     path: container.path / "ports" / index / "hostPort", container: container.ref,
                     message: PodSecurityText.message("hostPort", "must not use hostPort \(hostPort)")))
             }
-            return out
         }
     }
 }

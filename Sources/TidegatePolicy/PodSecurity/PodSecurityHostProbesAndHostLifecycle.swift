@@ -17,29 +17,28 @@ enum PodSecurityHostProbesAndHostLifecycle {
     static let actions = ["httpGet", "tcpSocket"]
 
     @Sendable static func v1_34(_ context: CheckContext) -> [Violation] {
-        context.pod.visitContainers(context.scope) { container in
-            var out: [Violation] = []
+        let pod = context.pod
+        return pod.eachContainer(context.scope) { i, out in
             for probe in probes {
-                guard let handler = container.body[probe] else { continue }
+                guard let handler = pod.containerField(i, probe) else { continue }
                 for action in actions {
                     guard let host = host(handler, action) else { continue }
-                    out.append(violation(container, [probe, action], host))
+                    out.append(violation(pod.containers[i], [probe, action], host))
                 }
             }
-            guard let lifecycle = container.body["lifecycle"] else { return out }
+            guard let lifecycle = pod.containerField(i, "lifecycle") else { return }
             for name in handlers {
-                guard let handler = lifecycle[name] else { continue }
+                guard let handler = lifecycle.field(name) else { continue }
                 for action in actions {
                     guard let host = host(handler, action) else { continue }
-                    out.append(violation(container, ["lifecycle", name, action], host))
+                    out.append(violation(pod.containers[i], ["lifecycle", name, action], host))
                 }
             }
-            return out
         }
     }
 
     static func host(_ handler: JSONValue, _ action: String) -> String? {
-        guard let host = handler[action]?["host"]?.stringValue, !host.isEmpty else { return nil }
+        guard let host = handler.field(action)?.field("host")?.stringValue, !host.isEmpty else { return nil }
         return host
     }
 

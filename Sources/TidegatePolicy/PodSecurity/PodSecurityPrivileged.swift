@@ -10,13 +10,15 @@ enum PodSecurityPrivileged {
     static let check = PodSecurityCheck(id: "privileged", level: .baseline, versions: [(.v1_0, v1_0)])
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
-        context.pod.visitContainers(context.scope) { container in
-            guard container.securityContext?["privileged"]?.boolValue == true else { return [] }
+        let pod = context.pod
+        return pod.eachContainer(context.scope) { i, out in
+            guard pod.containerContext(i)?.field("privileged")?.boolValue == true else { return }
+            let container = pod.containers[i]
             let path = container.securityContextPath / "privileged"
-            return [Violation(
+            out.append(Violation(
                 path: path, container: container.ref,
                 message: PodSecurityText.message("privileged", "must not set securityContext.privileged=true"),
-                fix: Fix("set privileged: false", FixBuilder.set(false, at: path, in: context.pod.object)))]
+                fix: Fix("set privileged: false", FixBuilder.set(false, at: path, in: pod.object))))
         }
     }
 }

@@ -18,14 +18,16 @@ enum PodSecurityProcMount {
         versions: [(KubeVersion(minor: 35), v1_0)])
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
-        context.pod.visitContainers(context.scope) { container in
-            guard let procMount = container.securityContext?["procMount"]?.stringValue, procMount != "Default" else { return [] }
+        let pod = context.pod
+        return pod.eachContainer(context.scope) { i, out in
+            guard let procMount = pod.containerContext(i)?.field("procMount")?.stringValue, procMount != "Default" else { return }
+            let container = pod.containers[i]
             let path = container.securityContextPath / "procMount"
-            return [Violation(
+            out.append(Violation(
                 path: path, container: container.ref,
                 message: PodSecurityText.message(
                     "procMount", "must not set securityContext.procMount to \(PodSecurityText.quoted(procMount))"),
-                fix: Fix("set procMount: Default", FixBuilder.set("Default", at: path, in: context.pod.object)))]
+                fix: Fix("set procMount: Default", FixBuilder.set("Default", at: path, in: pod.object))))
         }
     }
 

@@ -18,8 +18,7 @@ enum PodSecurityRunAsNonRoot {
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
-        let object = pod.object
-        let podValue = pod.podSecurityContext?["runAsNonRoot"]?.boolValue
+        let podValue = pod.podContext?.field("runAsNonRoot")?.boolValue
         var out: [Violation] = []
         // A pod-level false is one problem with one fix; the containers that inherit it are not
         // reported again.
@@ -29,28 +28,30 @@ enum PodSecurityRunAsNonRoot {
             out.append(Violation(
                 path: path, container: nil,
                 message: PodSecurityText.message(reason, "pod must not set securityContext.runAsNonRoot=false"),
-                fix: Fix("set runAsNonRoot: true", FixBuilder.set(true, at: path, in: object))))
+                fix: Fix("set runAsNonRoot: true", FixBuilder.set(true, at: path, in: pod.object))))
         }
-        out += pod.visitContainers(context.scope) { container in
-            switch container.securityContext?["runAsNonRoot"]?.boolValue {
+        out += pod.eachContainer(context.scope) { i, out in
+            switch pod.containerContext(i)?.field("runAsNonRoot")?.boolValue {
             case true?:
-                return []
+                return
             case false?:
+                let container = pod.containers[i]
                 let path = container.securityContextPath / "runAsNonRoot"
-                return [Violation(
+                out.append(Violation(
                     path: path, container: container.ref,
                     message: PodSecurityText.message(reason, "must not set securityContext.runAsNonRoot=false"),
-                    fix: Fix("set runAsNonRoot: true", FixBuilder.set(true, at: path, in: object)))]
+                    fix: Fix("set runAsNonRoot: true", FixBuilder.set(true, at: path, in: pod.object))))
             case nil:
-                guard podValue != true, !podReported else { return [] }
+                guard podValue != true, !podReported else { return }
+                let container = pod.containers[i]
                 let path = container.securityContextPath / "runAsNonRoot"
                 let target = context.reviewsPodFields ? pod.podSecurityContextPath / "runAsNonRoot" : path
-                return [Violation(
+                out.append(Violation(
                     path: path, container: container.ref,
                     message: PodSecurityText.message(reason, "pod or container must set securityContext.runAsNonRoot=true"),
                     fix: Fix(
                         context.reviewsPodFields ? "set runAsNonRoot: true in the pod securityContext" : "set runAsNonRoot: true",
-                        FixBuilder.set(true, at: target, in: object)))]
+                        FixBuilder.set(true, at: target, in: pod.object))))
             }
         }
         return out

@@ -13,24 +13,16 @@ enum PodSecurityRunAsUser {
 
     @Sendable static func v1_23(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
-        var out: [Violation] = []
-        if context.reviewsPodFields, let v = root(pod.podSecurityContext, at: pod.podSecurityContextPath, container: nil) {
-            out.append(v)
+        return pod.eachSecurityContext(context) { owner, out in
+            guard pod.securityContext(of: owner)?.field("runAsUser")?.integerValue == 0 else { return }
+            let container = pod.ref(of: owner)
+            out.append(Violation(
+                path: pod.securityContextPath(of: owner) / "runAsUser", container: container,
+                message: PodSecurityText.message("runAsUser=0", "\(PodSecurityText.subject(container))must not set runAsUser=0")))
         }
-        out += pod.visitContainers(context.scope) { container in
-            root(container.securityContext, at: container.securityContextPath, container: container.ref).map { [$0] } ?? []
-        }
-        return out
     }
 
     @Sendable static func v1_35(_ context: CheckContext) -> [Violation] {
         context.pod.usesUserNamespace ? [] : v1_23(context)
-    }
-
-    static func root(_ securityContext: JSONObject?, at securityContextPath: JSONPointer, container: ContainerRef?) -> Violation? {
-        guard securityContext?["runAsUser"]?.integerValue == 0 else { return nil }
-        return Violation(
-            path: securityContextPath / "runAsUser", container: container,
-            message: PodSecurityText.message("runAsUser=0", "\(PodSecurityText.subject(container))must not set runAsUser=0"))
     }
 }

@@ -20,38 +20,24 @@ enum PodSecuritySELinuxOptions {
 
     static func evaluate(_ context: CheckContext, allowedTypes: Set<String>) -> [Violation] {
         let pod = context.pod
-        var out: [Violation] = []
-        if context.reviewsPodFields {
-            out += options(in: pod.podSecurityContext, at: pod.podSecurityContextPath, container: nil, allowedTypes)
-        }
-        out += pod.visitContainers(context.scope) { container in
-            options(in: container.securityContext, at: container.securityContextPath, container: container.ref, allowedTypes)
-        }
-        return out
-    }
-
-    static func options(
-        in securityContext: JSONObject?, at securityContextPath: JSONPointer, container: ContainerRef?,
-        _ allowedTypes: Set<String>
-    ) -> [Violation] {
-        guard let options = securityContext?["seLinuxOptions"]?.objectValue else { return [] }
-        var out: [Violation] = []
-        if let type = options["type"]?.stringValue, !allowedTypes.contains(type) {
-            out.append(violation(
-                "type", at: securityContextPath, container,
-                "must not set securityContext.seLinuxOptions.type to \(PodSecurityText.quoted(type))"))
-        }
-        for field in identityFields {
-            if let value = options[field]?.stringValue, !value.isEmpty {
-                out.append(violation(field, at: securityContextPath, container, "must not set securityContext.seLinuxOptions.\(field)"))
+        return pod.eachSecurityContext(context) { owner, out in
+            guard let options = pod.securityContext(of: owner)?.field("seLinuxOptions")?.objectValue else { return }
+            if let type = options.field("type")?.stringValue, !allowedTypes.contains(type) {
+                out.append(violation(
+                    "type", owner, pod, "must not set securityContext.seLinuxOptions.type to \(PodSecurityText.quoted(type))"))
+            }
+            for field in identityFields {
+                if let value = options.field(field)?.stringValue, !value.isEmpty {
+                    out.append(violation(field, owner, pod, "must not set securityContext.seLinuxOptions.\(field)"))
+                }
             }
         }
-        return out
     }
 
-    static func violation(_ field: String, at securityContextPath: JSONPointer, _ container: ContainerRef?, _ detail: String) -> Violation {
-        Violation(
-            path: securityContextPath / "seLinuxOptions" / field, container: container,
+    static func violation(_ field: String, _ owner: SecurityContextOwner, _ pod: PodUnderReview, _ detail: String) -> Violation {
+        let container = pod.ref(of: owner)
+        return Violation(
+            path: pod.securityContextPath(of: owner) / "seLinuxOptions" / field, container: container,
             message: PodSecurityText.message("seLinuxOptions", PodSecurityText.subject(container) + detail))
     }
 }

@@ -23,19 +23,21 @@ enum PodSecuritySeccompProfileBaseline {
     static func allowedType(_ type: String?) -> Bool { type == "RuntimeDefault" || type == "Localhost" }
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
-        guard let annotations = context.pod.metadata?["annotations"]?.objectValue else { return [] }
+        let pod = context.pod
+        guard let annotations = pod.metadata?.field("annotations")?.objectValue else { return [] }
         var out: [Violation] = []
-        if context.reviewsPodFields, let value = annotations[podAnnotation]?.stringValue, !allowedAnnotation(value) {
+        if context.reviewsPodFields, let value = annotations.field(podAnnotation)?.stringValue, !allowedAnnotation(value) {
             out.append(annotationViolation(podAnnotation, value, container: nil, context))
         }
-        out += context.pod.visitContainers(context.scope) { container in
+        out += pod.eachContainer(context.scope) { i, out in
             // Matched without building the key: this runs for every container of every review.
+            let name = pod.containers[i].ref.name
             for (key, value) in annotations where key.hasPrefix(containerAnnotationPrefix)
-                && key.utf8.dropFirst(containerAnnotationPrefix.utf8.count).elementsEqual(container.ref.name.utf8) {
-                guard let value = value.stringValue, !allowedAnnotation(value) else { return [] }
-                return [annotationViolation(key, value, container: container.ref, context)]
+                && key.utf8.dropFirst(containerAnnotationPrefix.utf8.count).elementsEqual(name.utf8) {
+                guard let value = value.stringValue, !allowedAnnotation(value) else { return }
+                out.append(annotationViolation(key, value, container: pod.containers[i].ref, context))
+                return
             }
-            return []
         }
         return out
     }
@@ -50,31 +52,24 @@ enum PodSecuritySeccompProfileBaseline {
 
     @Sendable static func v1_19(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
-        var out: [Violation] = []
-        if context.reviewsPodFields, let v = explicitlyForbidden(pod.podSecurityContext, at: pod.podSecurityContextPath, container: nil, context) {
-            out.append(v)
+        return pod.eachSecurityContext(context) { owner, out in
+            if let v = explicitlyForbidden(owner, pod) { out.append(v) }
         }
-        out += pod.visitContainers(context.scope) { container in
-            explicitlyForbidden(container.securityContext, at: container.securityContextPath, container: container.ref, context)
-                .map { [$0] } ?? []
-        }
-        return out
     }
 
     /// A seccompProfile that is set to a type other than RuntimeDefault or Localhost.
-    static func explicitlyForbidden(
-        _ securityContext: JSONObject?, at securityContextPath: JSONPointer, container: ContainerRef?, _ context: CheckContext
-    ) -> Violation? {
-        guard let profile = securityContext?["seccompProfile"]?.present else { return nil }
-        let type = profile["type"]?.stringValue
+    static func explicitlyForbidden(_ owner: SecurityContextOwner, _ pod: PodUnderReview) -> Violation? {
+        guard let profile = pod.securityContext(of: owner)?.field("seccompProfile")?.present else { return nil }
+        let type = profile.field("type")?.stringValue
         guard !allowedType(type) else { return nil }
-        let profilePath = securityContextPath / "seccompProfile"
+        let container = pod.ref(of: owner)
+        let profilePath = pod.securityContextPath(of: owner) / "seccompProfile"
         return Violation(
             path: profilePath / "type", container: container,
             message: PodSecurityText.message(
                 "seccompProfile",
                 "\(PodSecurityText.subject(container))must not set securityContext.seccompProfile.type to \(PodSecurityText.quoted(type ?? ""))"),
             fix: Fix("set seccompProfile.type: RuntimeDefault",
-                     FixBuilder.set(PodSecurityFix.runtimeDefault, at: profilePath, in: context.pod.object)))
+                     FixBuilder.set(PodSecurityFix.runtimeDefault, at: profilePath, in: pod.object)))
     }
 }

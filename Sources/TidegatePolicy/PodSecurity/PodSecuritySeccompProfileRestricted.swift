@@ -20,27 +20,26 @@ enum PodSecuritySeccompProfileRestricted {
 
     @Sendable static func v1_19(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
-        let podProfile = pod.podSecurityContext?["seccompProfile"]?.present
-        let podAllowed = podProfile.map { Baseline.allowedType($0["type"]?.stringValue) } ?? false
+        let podProfile = pod.podContext?.field("seccompProfile")?.present
+        let podAllowed = podProfile.map { Baseline.allowedType($0.field("type")?.stringValue) } ?? false
         var out: [Violation] = []
         // A forbidden pod-level type is one problem with one fix; the containers that inherit
         // it are not reported again.
         var podReported = false
-        if context.reviewsPodFields,
-           let v = Baseline.explicitlyForbidden(pod.podSecurityContext, at: pod.podSecurityContextPath, container: nil, context) {
+        if context.reviewsPodFields, let v = Baseline.explicitlyForbidden(.pod, pod) {
             out.append(v)
             podReported = true
         }
-        out += pod.visitContainers(context.scope) { container in
-            if container.securityContext?["seccompProfile"]?.present != nil {
-                return Baseline.explicitlyForbidden(
-                    container.securityContext, at: container.securityContextPath, container: container.ref, context
-                ).map { [$0] } ?? []
+        out += pod.eachContainer(context.scope) { i, out in
+            if pod.containerContext(i)?.field("seccompProfile")?.present != nil {
+                if let v = Baseline.explicitlyForbidden(.container(i), pod) { out.append(v) }
+                return
             }
-            guard !podAllowed, !podReported else { return [] }
+            guard !podAllowed, !podReported else { return }
+            let container = pod.containers[i]
             let path = container.securityContextPath / "seccompProfile"
             let target = context.reviewsPodFields ? pod.podSecurityContextPath / "seccompProfile" : path
-            return [Violation(
+            out.append(Violation(
                 path: path, container: container.ref,
                 message: PodSecurityText.message(
                     "seccompProfile",
@@ -48,12 +47,12 @@ enum PodSecuritySeccompProfileRestricted {
                 fix: Fix(
                     context.reviewsPodFields
                         ? "set seccompProfile.type: RuntimeDefault in the pod securityContext" : "set seccompProfile.type: RuntimeDefault",
-                    FixBuilder.set(PodSecurityFix.runtimeDefault, at: target, in: pod.object)))]
+                    FixBuilder.set(PodSecurityFix.runtimeDefault, at: target, in: pod.object))))
         }
         return out
     }
 
     @Sendable static func v1_25(_ context: CheckContext) -> [Violation] {
-        context.pod.isWindows ? [] : v1_19(context)
+        context.pod.runsWindows ? [] : v1_19(context)
     }
 }

@@ -11,22 +11,14 @@ enum PodSecurityWindowsHostProcess {
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
-        var out: [Violation] = []
-        if context.reviewsPodFields, let v = hostProcess(pod.podSecurityContext, at: pod.podSecurityContextPath, container: nil) {
-            out.append(v)
+        return pod.eachSecurityContext(context) { owner, out in
+            guard pod.securityContext(of: owner)?.field("windowsOptions")?.field("hostProcess")?.boolValue == true else { return }
+            let container = pod.ref(of: owner)
+            out.append(Violation(
+                path: pod.securityContextPath(of: owner) / "windowsOptions" / "hostProcess", container: container,
+                message: PodSecurityText.message(
+                    "hostProcess",
+                    "\(PodSecurityText.subject(container))must not set securityContext.windowsOptions.hostProcess=true")))
         }
-        out += pod.visitContainers(context.scope) { container in
-            hostProcess(container.securityContext, at: container.securityContextPath, container: container.ref).map { [$0] } ?? []
-        }
-        return out
-    }
-
-    static func hostProcess(_ securityContext: JSONObject?, at securityContextPath: JSONPointer, container: ContainerRef?) -> Violation? {
-        guard securityContext?["windowsOptions"]?["hostProcess"]?.boolValue == true else { return nil }
-        return Violation(
-            path: securityContextPath / "windowsOptions" / "hostProcess", container: container,
-            message: PodSecurityText.message(
-                "hostProcess",
-                "\(PodSecurityText.subject(container))must not set securityContext.windowsOptions.hostProcess=true"))
     }
 }
