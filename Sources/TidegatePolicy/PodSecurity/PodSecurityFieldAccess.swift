@@ -97,3 +97,14 @@ extension PodUnderReview {
         return out
     }
 }
+
+extension String {
+    /// Whether this is one of `names`, comparing lengths first (cheaper than hashing for the
+    /// handful of short names a check allows).
+    @inline(__always)
+    func isOne(of names: [String]) -> Bool {
+        let length = utf8.count
+        for name in names where name.utf8.count == length && name == self { return true }
+        return false
+    }
+}

@@ -12,7 +12,7 @@ enum PodSecurityRestrictedVolumes {
     static let check = PodSecurityCheck(
         id: "restrictedVolumes", level: .restricted, overrides: "hostPathVolumes", versions: [(.v1_0, v1_0)])
 
-    static let allowed: Set<String> = [
+    static let allowed = [
         "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim",
         "projected", "secret",
     ]
@@ -22,7 +22,7 @@ enum PodSecurityRestrictedVolumes {
         var out: [Violation] = []
         for (index, volume) in volumes.enumerated() {
             guard let members = volume.objectValue else { continue }
-            for (key, value) in members where key != "name" && !value.isNull && !allowed.contains(key) {
+            for (key, value) in members where !key.isOne(of: allowed) && key != "name" && !value.isNull {
                 let name = volume.field("name")?.stringValue ?? "#\(index)"
                 out.append(Violation(
                     path: context.pod.specPath / "volumes" / index / key, container: nil,
