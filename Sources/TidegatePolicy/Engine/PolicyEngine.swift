@@ -7,7 +7,13 @@ public struct PolicyEvaluation: Sendable {
     public let findings: [Finding]
     /// Pod Security Standards findings folded into a Tidegate finding that says the same thing
     /// (see `PolicyEngine.foldDuplicates`), kept so that every rule that fired can be listed.
-    public internal(set) var duplicates: [Finding] = []
+    public let duplicates: [Finding]
+
+    public init(pod: PodUnderReview?, findings: [Finding], duplicates: [Finding] = []) {
+        self.pod = pod
+        self.findings = findings
+        self.duplicates = duplicates
+    }
 
     public var denied: Bool { findings.contains { $0.action == .deny } }
 }
