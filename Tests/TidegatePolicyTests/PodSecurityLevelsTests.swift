@@ -116,4 +116,21 @@ struct PodSecurityPolicyTests {
         let fix = try #require(findings.first { $0.rule == "podSecurity.runAsNonRoot" }?.fix)
         #expect(fix.operations.map(\.path.description) == ["\(e0)/securityContext/runAsNonRoot"])
     }
+
+    @Test func ephemeralContainerReviewsGetNoPatchForAnnotations() throws {
+        let object = try PSSPods.restricted.tweaked([
+            Tweak("/metadata/annotations", ["container.seccomp.security.alpha.kubernetes.io/debug": "unconfined",
+                                            "seccomp.security.alpha.kubernetes.io/pod": "unconfined"]),
+        ])
+        let findings = try pssFindings(object, .baseline, v(18), scope: .ephemeralOnly)
+        #expect(keys(findings) == ["podSecurity.seccompProfile_baseline /metadata/annotations/container.seccomp.security.alpha.kubernetes.io~1debug"])
+        #expect(findings.allSatisfy { $0.fix == nil })
+        #expect(try pssFindings(object, .baseline, v(18)).allSatisfy { $0.fix != nil })
+    }
+
+    @Test func everyRuleIsNamedForItsCheck() {
+        #expect(PodSecurity.ruleIDs.count == 19)
+        #expect(PodSecurity.ruleIDs.allSatisfy { $0.hasPrefix("podSecurity.") })
+        #expect(PodSecurity.ruleIDs.contains("podSecurity.hostProbesAndHostLifecycle"))
+    }
 }

@@ -44,10 +44,13 @@ enum PodSecuritySeccompProfileBaseline {
 
     static func annotationViolation(_ key: String, _ value: String, container: ContainerRef?, _ context: CheckContext) -> Violation {
         let path = context.pod.metadataPath / "annotations" / key
+        // An ephemeral-container update cannot change annotations, so it gets no patch for them.
         return Violation(
             path: path, container: container,
             message: PodSecurityText.message("seccompProfile", "forbidden annotation \(key)=\(PodSecurityText.quoted(value))"),
-            fix: Fix("set annotation \(key): runtime/default", FixBuilder.set("runtime/default", at: path, in: context.pod.object)))
+            fix: context.reviewsPodFields
+                ? Fix("set annotation \(key): runtime/default", FixBuilder.set("runtime/default", at: path, in: context.pod.object))
+                : nil)
     }
 
     @Sendable static func v1_19(_ context: CheckContext) -> [Violation] {
