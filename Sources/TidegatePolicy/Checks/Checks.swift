@@ -1,6 +1,6 @@
 /// Every check, in the order findings are reported. One file per check under Checks/.
 public enum Checks {
-    public static let all: [CheckRegistration] = imageChecks + securityContextChecks
+    public static let all: [CheckRegistration] = imageChecks + securityContextChecks + podSecurityChecks
 
     /// Image trust checks (Checks/Image*.swift).
     static let imageChecks: [CheckRegistration] = [
@@ -23,4 +23,8 @@ public enum Checks {
         AllowPrivilegeEscalationCheck.registration,
         ReadOnlyRootFilesystemCheck.registration,
     ]
+
+    /// The Pod Security Standards (PodSecurity/, one file per check); off unless the policy
+    /// sets `podSecurity`.
+    static let podSecurityChecks: [CheckRegistration] = PodSecurity.registrations
 }

@@ -5,6 +5,15 @@ public struct PolicyEvaluation: Sendable {
     /// The pod spec that was checked; nil for kinds that carry none (allowed untouched).
     public let pod: PodUnderReview?
     public let findings: [Finding]
+    /// Pod Security Standards findings folded into a Tidegate finding that says the same thing
+    /// (see `PolicyEngine.foldDuplicates`), kept so that every rule that fired can be listed.
+    public let duplicates: [Finding]
+
+    public init(pod: PodUnderReview?, findings: [Finding], duplicates: [Finding] = []) {
+        self.pod = pod
+        self.findings = findings
+        self.duplicates = duplicates
+    }
 
     public var denied: Bool { findings.contains { $0.action == .deny } }
 
@@ -38,15 +47,50 @@ public enum PolicyEngine {
         checks: [CheckRegistration] = Checks.all
     ) -> PolicyEvaluation {
         let context = CheckContext(pod: pod, policy: policy, scope: scope)
+        // The Pod Security Standards follow the version the policy pins them to; Tidegate's own
+        // rules follow the newest.
+        let podSecurityVersion = policy.podSecurity?.version ?? .latest
         var findings: [Finding] = []
         for check in checks {
             let action = check.action(policy)
-            guard action != .off, let evaluate = check.implementation(at: .latest) else { continue }
+            guard action != .off else { continue }
+            let version = PodSecurity.isRule(check.id) ? podSecurityVersion : .latest
+            guard let evaluate = check.implementation(at: version) else { continue }
             for violation in evaluate(context) {
                 findings.append(Finding(rule: check.id, action: action, violation: violation))
             }
         }
-        return PolicyEvaluation(pod: pod, findings: findings)
+        let duplicates = foldDuplicates(&findings)
+        return PolicyEvaluation(pod: pod, findings: findings, duplicates: duplicates)
+    }
+
+    /// Tidegate's own rules and the Pod Security Standards overlap (`securityContext.privileged`
+    /// and `podSecurity.privileged` both flag `privileged: true`). A standards finding at the
+    /// same JSON Pointer as a Tidegate finding, proposing the same patch operations (or, like
+    /// it, none), says the same thing: it is folded into the Tidegate finding, which keeps its
+    /// rule id and message (the policy key people already tune, and the one
+    /// `mutation.autoApply` names) and takes the stricter of the two actions. The folded
+    /// findings are returned. Findings that differ in place or remedy all stay.
+    static func foldDuplicates(_ findings: inout [Finding]) -> [Finding] {
+        guard findings.contains(where: { PodSecurity.isRule($0.rule) }),
+              findings.contains(where: { !PodSecurity.isRule($0.rule) })
+        else { return [] }
+        var duplicates: [Finding] = []
+        var folded = [Bool](repeating: false, count: findings.count)
+        for i in findings.indices where PodSecurity.isRule(findings[i].rule) {
+            let standard = findings[i]
+            guard let twin = findings.indices.first(where: {
+                !PodSecurity.isRule(findings[$0].rule) && findings[$0].path == standard.path
+                    && findings[$0].fix?.operations == standard.fix?.operations
+            }) else { continue }
+            if standard.action == .deny { findings[twin].action = .deny }
+            duplicates.append(standard)
+            folded[i] = true
+        }
+        if !duplicates.isEmpty {
+            findings = findings.indices.filter { !folded[$0] }.map { findings[$0] }
+        }
+        return duplicates
     }
 
     /// Applies the fixes of the selected rules one at a time, re-checking after each, until no

@@ -25,6 +25,9 @@ public struct Policy: Sendable, Equatable {
     public var securityContext = SecurityContextRules()
     public var exemptions = Exemptions()
     public var mutation = Mutation()
+    /// The Pod Security Standards level (and version) to enforce as `podSecurity.*` rules;
+    /// nil leaves them off.
+    public var podSecurity: PodSecuritySettings? = nil
 
     public init() {}
 
