@@ -140,7 +140,7 @@ struct YAMLToJSON {
             }
             guard case .object(let merged) = try convert(source, at: pointer, depth: depth) else { continue }
             for member in merged where seen.insert(member.key).inserted {
-                object.members.append(member)
+                object.members.append(JSONMember(key: member.key, value: member.value))
             }
         }
     }

@@ -118,8 +118,9 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     public var count: Int { members.count }
     public var isEmpty: Bool { members.isEmpty }
 
-    public func makeIterator() -> IndexingIterator<[JSONMember]> {
-        members.makeIterator()
+    /// Iterates `(key, value)` pairs in source order.
+    public func makeIterator() -> LazyMapSequence<[JSONMember], (key: String, value: JSONValue)>.Iterator {
+        members.lazy.map { (key: $0.key, value: $0.value) }.makeIterator()
     }
 
     /// Member order does not matter for equality (RFC 8259: an object is an unordered set);

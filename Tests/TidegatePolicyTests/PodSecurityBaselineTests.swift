@@ -15,9 +15,9 @@ struct PodSecurityBaselineTests {
         PSSCase("hostIPC true fails", [Tweak("/spec/hostIPC", true)], level: .baseline, expect: ["podSecurity.hostNamespaces /spec/hostIPC"]),
 
         // privileged
-        PSSCase("privileged false passes", [Tweak("\(c0)/securityContext/privileged", false)], level: .baseline),
-        PSSCase("a privileged container fails", [Tweak("\(c0)/securityContext/privileged", true)], level: .baseline,
-                expect: ["podSecurity.privileged \(c0)/securityContext/privileged"]),
+        PSSCase("privileged false passes", [Tweak("\(pssC0)/securityContext/privileged", false)], level: .baseline),
+        PSSCase("a privileged container fails", [Tweak("\(pssC0)/securityContext/privileged", true)], level: .baseline,
+                expect: ["podSecurity.privileged \(pssC0)/securityContext/privileged"]),
         PSSCase("a privileged initContainer fails", [Tweak("\(i0)/securityContext/privileged", true)], level: .baseline,
                 expect: ["podSecurity.privileged \(i0)/securityContext/privileged"]),
         PSSCase("a privileged ephemeralContainer fails", [Tweak("\(e0)/securityContext/privileged", true)], level: .baseline,
@@ -25,12 +25,12 @@ struct PodSecurityBaselineTests {
 
         // capabilities_baseline
         PSSCase("adding all thirteen default capabilities passes",
-                [Tweak("\(c0)/securityContext/capabilities/add", ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"])],
+                [Tweak("\(pssC0)/securityContext/capabilities/add", ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"])],
                 level: .baseline),
         PSSCase("adding SYS_ADMIN fails", [Tweak("\(i0)/securityContext/capabilities/add", ["CHOWN", "SYS_ADMIN"])], level: .baseline,
                 expect: ["podSecurity.capabilities_baseline \(i0)/securityContext/capabilities/add"]),
-        PSSCase("capability names are case-sensitive", [Tweak("\(c0)/securityContext/capabilities/add", ["chown"])], level: .baseline,
-                expect: ["podSecurity.capabilities_baseline \(c0)/securityContext/capabilities/add"]),
+        PSSCase("capability names are case-sensitive", [Tweak("\(pssC0)/securityContext/capabilities/add", ["chown"])], level: .baseline,
+                expect: ["podSecurity.capabilities_baseline \(pssC0)/securityContext/capabilities/add"]),
         PSSCase("a CAP_ prefix is not the same capability", [Tweak("\(e0)/securityContext/capabilities/add", ["CAP_KILL"])], level: .baseline,
                 expect: ["podSecurity.capabilities_baseline \(e0)/securityContext/capabilities/add"]),
 
@@ -40,15 +40,15 @@ struct PodSecurityBaselineTests {
                 level: .baseline, expect: ["podSecurity.hostPathVolumes /spec/volumes/1/hostPath"]),
 
         // hostPorts
-        PSSCase("a containerPort without hostPort passes", [Tweak("\(c0)/ports", [["containerPort": 8080]])], level: .baseline),
-        PSSCase("hostPort 0 passes", [Tweak("\(c0)/ports", [["containerPort": 8080, "hostPort": 0]])], level: .baseline),
+        PSSCase("a containerPort without hostPort passes", [Tweak("\(pssC0)/ports", [["containerPort": 8080]])], level: .baseline),
+        PSSCase("hostPort 0 passes", [Tweak("\(pssC0)/ports", [["containerPort": 8080, "hostPort": 0]])], level: .baseline),
         PSSCase("a hostPort fails", [Tweak("\(i0)/ports", [["containerPort": 53], ["containerPort": 8080, "hostPort": 8080]])], level: .baseline,
                 expect: ["podSecurity.hostPorts \(i0)/ports/1/hostPort"]),
 
         // appArmorProfile
         PSSCase("AppArmor RuntimeDefault and Localhost pass",
                 [Tweak("\(psc)/appArmorProfile", ["type": "RuntimeDefault"]),
-                 Tweak("\(c0)/securityContext/appArmorProfile", ["type": "Localhost", "localhostProfile": "web"])], level: .baseline),
+                 Tweak("\(pssC0)/securityContext/appArmorProfile", ["type": "Localhost", "localhostProfile": "web"])], level: .baseline),
         PSSCase("AppArmor Unconfined on the pod fails", [Tweak("\(psc)/appArmorProfile", ["type": "Unconfined"])], level: .baseline,
                 expect: ["podSecurity.appArmorProfile \(psc)/appArmorProfile/type"]),
         PSSCase("AppArmor Unconfined on an ephemeralContainer fails", [Tweak("\(e0)/securityContext/appArmorProfile", ["type": "Unconfined"])], level: .baseline,
@@ -64,23 +64,23 @@ struct PodSecurityBaselineTests {
         // seLinuxOptions
         PSSCase("the container SELinux types pass",
                 [Tweak("\(psc)/seLinuxOptions", ["type": "container_t", "level": "s0:c123,c456"]),
-                 Tweak("\(c0)/securityContext/seLinuxOptions", ["type": "container_init_t"]),
+                 Tweak("\(pssC0)/securityContext/seLinuxOptions", ["type": "container_init_t"]),
                  Tweak("\(i0)/securityContext/seLinuxOptions", ["type": "container_kvm_t"]),
                  Tweak("\(e0)/securityContext/seLinuxOptions", ["type": "", "user": "", "role": ""])], level: .baseline),
         PSSCase("SELinux type spc_t on the pod fails", [Tweak("\(psc)/seLinuxOptions", ["type": "spc_t"])], level: .baseline,
                 expect: ["podSecurity.seLinuxOptions \(psc)/seLinuxOptions/type"]),
-        PSSCase("an SELinux user and role on a container fail", [Tweak("\(c0)/securityContext/seLinuxOptions", ["user": "system_u", "role": "system_r"])],
+        PSSCase("an SELinux user and role on a container fail", [Tweak("\(pssC0)/securityContext/seLinuxOptions", ["user": "system_u", "role": "system_r"])],
                 level: .baseline,
-                expect: ["podSecurity.seLinuxOptions \(c0)/securityContext/seLinuxOptions/user",
-                         "podSecurity.seLinuxOptions \(c0)/securityContext/seLinuxOptions/role"]),
+                expect: ["podSecurity.seLinuxOptions \(pssC0)/securityContext/seLinuxOptions/user",
+                         "podSecurity.seLinuxOptions \(pssC0)/securityContext/seLinuxOptions/role"]),
 
         // procMount
-        PSSCase("procMount Default passes", [Tweak("\(c0)/securityContext/procMount", "Default")], level: .baseline),
+        PSSCase("procMount Default passes", [Tweak("\(pssC0)/securityContext/procMount", "Default")], level: .baseline),
         PSSCase("procMount Unmasked fails", [Tweak("\(i0)/securityContext/procMount", "Unmasked")], level: .baseline,
                 expect: ["podSecurity.procMount \(i0)/securityContext/procMount"]),
 
         // seccompProfile_baseline
-        PSSCase("seccomp Localhost passes baseline", [Tweak("\(c0)/securityContext/seccompProfile", ["type": "Localhost", "localhostProfile": "p.json"])], level: .baseline),
+        PSSCase("seccomp Localhost passes baseline", [Tweak("\(pssC0)/securityContext/seccompProfile", ["type": "Localhost", "localhostProfile": "p.json"])], level: .baseline),
         PSSCase("seccomp Unconfined on the pod fails", [Tweak("\(psc)/seccompProfile", ["type": "Unconfined"])], level: .baseline,
                 expect: ["podSecurity.seccompProfile_baseline \(psc)/seccompProfile/type"]),
         PSSCase("seccomp Unconfined on a container fails", [Tweak("\(e0)/securityContext/seccompProfile", ["type": "Unconfined"])], level: .baseline,
@@ -103,23 +103,23 @@ struct PodSecurityBaselineTests {
 
         // hostProbesAndHostLifecycle
         PSSCase("probes and hooks without a host pass",
-                [Tweak("\(c0)/livenessProbe", ["httpGet": ["path": "/healthz", "port": 8080, "host": ""]]),
-                 Tweak("\(c0)/lifecycle", ["preStop": ["httpGet": ["path": "/stop", "port": 8080]]])], level: .baseline),
+                [Tweak("\(pssC0)/livenessProbe", ["httpGet": ["path": "/healthz", "port": 8080, "host": ""]]),
+                 Tweak("\(pssC0)/lifecycle", ["preStop": ["httpGet": ["path": "/stop", "port": 8080]]])], level: .baseline),
         PSSCase("a probe or hook host fails",
-                [Tweak("\(c0)/livenessProbe", ["httpGet": ["path": "/healthz", "port": 8080, "host": "10.0.0.1"]]),
-                 Tweak("\(c0)/readinessProbe", ["tcpSocket": ["port": 8080, "host": "db.internal"]]),
+                [Tweak("\(pssC0)/livenessProbe", ["httpGet": ["path": "/healthz", "port": 8080, "host": "10.0.0.1"]]),
+                 Tweak("\(pssC0)/readinessProbe", ["tcpSocket": ["port": 8080, "host": "db.internal"]]),
                  Tweak("\(i0)/startupProbe", ["httpGet": ["port": 1, "host": "metadata.google.internal"]]),
                  Tweak("\(e0)/lifecycle", ["postStart": ["tcpSocket": ["port": 22, "host": "10.0.0.2"]], "preStop": ["httpGet": ["port": 80, "host": "x"]]])],
                 level: .baseline,
-                expect: ["podSecurity.hostProbesAndHostLifecycle \(c0)/livenessProbe/httpGet/host",
-                         "podSecurity.hostProbesAndHostLifecycle \(c0)/readinessProbe/tcpSocket/host",
+                expect: ["podSecurity.hostProbesAndHostLifecycle \(pssC0)/livenessProbe/httpGet/host",
+                         "podSecurity.hostProbesAndHostLifecycle \(pssC0)/readinessProbe/tcpSocket/host",
                          "podSecurity.hostProbesAndHostLifecycle \(i0)/startupProbe/httpGet/host",
                          "podSecurity.hostProbesAndHostLifecycle \(e0)/lifecycle/postStart/tcpSocket/host",
                          "podSecurity.hostProbesAndHostLifecycle \(e0)/lifecycle/preStop/httpGet/host"]),
 
         // Restricted rules do not bite at baseline.
         PSSCase("runAsUser 0, escalation and no dropped capabilities pass baseline",
-                [Tweak("\(psc)/runAsUser", 0), Tweak("\(c0)/securityContext", ["allowPrivilegeEscalation": true]),
+                [Tweak("\(psc)/runAsUser", 0), Tweak("\(pssC0)/securityContext", ["allowPrivilegeEscalation": true]),
                  Tweak("/spec/volumes", [["name": "nfs", "nfs": ["server": "x", "path": "/"]]])], level: .baseline),
     ]
 
@@ -128,8 +128,8 @@ struct PodSecurityBaselineTests {
 
     @Test func messagesReadLikePodSecurityAdmission() throws {
         let object = try PSSPods.restricted.tweaked([
-            Tweak("\(c0)/securityContext/privileged", true), Tweak("/spec/hostNetwork", true),
-            Tweak("\(c0)/securityContext/capabilities/add", ["SYS_ADMIN", "NET_RAW", "CHOWN"]),
+            Tweak("\(pssC0)/securityContext/privileged", true), Tweak("/spec/hostNetwork", true),
+            Tweak("\(pssC0)/securityContext/capabilities/add", ["SYS_ADMIN", "NET_RAW", "CHOWN"]),
             Tweak("\(i0)/ports", [["containerPort": 80, "hostPort": 80]]),
         ])
         let messages = try pssFindings(object, .baseline).map(\.message)
@@ -142,15 +142,15 @@ struct PodSecurityBaselineTests {
     }
 
     @Test func capabilityFixKeepsTheAllowedOnes() throws {
-        let object = try PSSPods.restricted.tweaked([Tweak("\(c0)/securityContext/capabilities/add", ["SYS_ADMIN", "CHOWN"])])
+        let object = try PSSPods.restricted.tweaked([Tweak("\(pssC0)/securityContext/capabilities/add", ["SYS_ADMIN", "CHOWN"])])
         let fix = try #require(try pssFindings(object, .baseline).first?.fix)
         let fixed = try JSONPatch(fix.operations).applied(to: object)
-        #expect(fixed.value(at: JSONPointer("\(c0)/securityContext/capabilities/add")!) == ["CHOWN"])
+        #expect(fixed.value(at: JSONPointer("\(pssC0)/securityContext/capabilities/add")!) == ["CHOWN"])
     }
 
     @Test func unfixableRulesOfferNoFix() throws {
         let object = try PSSPods.restricted.tweaked([
-            Tweak("/spec/hostPID", true), Tweak("\(c0)/ports", [["containerPort": 80, "hostPort": 80]]),
+            Tweak("/spec/hostPID", true), Tweak("\(pssC0)/ports", [["containerPort": 80, "hostPort": 80]]),
             Tweak("/spec/volumes", [["name": "h", "hostPath": ["path": "/"]]]),
             Tweak("\(psc)/sysctls", [["name": "kernel.msgmax", "value": "1"]]),
         ])

@@ -31,7 +31,7 @@ struct PodSecurityFixTests {
     static let everythingFixable: JSONValue = try! PSSPods.bare.tweaked([
         Tweak("/metadata/annotations", ["container.apparmor.security.beta.kubernetes.io/web": "unconfined", "team": "a"]),
         Tweak("/spec/securityContext", ["runAsNonRoot": false, "seccompProfile": ["type": "Unconfined"], "appArmorProfile": ["type": "Unconfined"]]),
-        Tweak("\(c0)/securityContext", [
+        Tweak("\(pssC0)/securityContext", [
             "privileged": true, "allowPrivilegeEscalation": true, "runAsNonRoot": false, "procMount": "Unmasked",
             "capabilities": ["add": ["SYS_ADMIN", "NET_BIND_SERVICE", "CHOWN"], "drop": ["NET_RAW"]],
             "seccompProfile": ["type": "Unconfined"], "appArmorProfile": ["type": "Unconfined"],
@@ -52,7 +52,7 @@ struct PodSecurityFixTests {
                                             "container.seccomp.security.alpha.kubernetes.io/web": "unconfined"]),
         ]), version: v(18)),
         Row("what has no mechanical fix is left for a person", try! everythingFixable.tweaked([
-            Tweak("/spec/hostNetwork", true), Tweak("\(c0)/ports", [["containerPort": 80, "hostPort": 80]]),
+            Tweak("/spec/hostNetwork", true), Tweak("\(pssC0)/ports", [["containerPort": 80, "hostPort": 80]]),
             Tweak("/spec/volumes", [["name": "h", "hostPath": ["path": "/"]]]), Tweak("\(psc)/runAsUser", 0),
         ]), level: .privileged, remaining: ["podSecurity.hostNamespaces", "podSecurity.hostPorts", "podSecurity.restrictedVolumes",
                                            "podSecurity.runAsUser"]),
@@ -75,7 +75,7 @@ struct PodSecurityFixTests {
     @Test func fixesKeepWhatTheyDoNotConcern() throws {
         let result = PolicyEngine.fix(Self.everythingFixable, policy: pssPolicy(.restricted))
         let fixed = result.fixed
-        #expect(fixed.value(at: JSONPointer("\(c0)/securityContext/capabilities")!) == ["add": ["NET_BIND_SERVICE"], "drop": ["NET_RAW", "ALL"]])
+        #expect(fixed.value(at: JSONPointer("\(pssC0)/securityContext/capabilities")!) == ["add": ["NET_BIND_SERVICE"], "drop": ["NET_RAW", "ALL"]])
         #expect(fixed.value(at: JSONPointer("/metadata/annotations/team")!) == "a")
         #expect(fixed.value(at: JSONPointer("\(i0)/securityContext/capabilities/add")!) == nil)
         #expect(fixed.value(at: JSONPointer("\(psc)/seccompProfile")!) == ["type": "RuntimeDefault"])

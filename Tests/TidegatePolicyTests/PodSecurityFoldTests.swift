@@ -32,9 +32,9 @@ struct PodSecurityFoldTests {
         var policy = Policy()
         policy.securityContext.privileged = row.tidegate
         policy.podSecurity = row.level.map { PodSecuritySettings(level: $0) }
-        let object = try PSSPods.restricted.tweaked([Tweak("\(c0)/securityContext/privileged", true)])
+        let object = try PSSPods.restricted.tweaked([Tweak("\(pssC0)/securityContext/privileged", true)])
         let evaluation = PolicyEngine.evaluate(object, policy: policy)
-        let atPath = evaluation.findings.filter { $0.path.description == "\(c0)/securityContext/privileged" }
+        let atPath = evaluation.findings.filter { $0.path.description == "\(pssC0)/securityContext/privileged" }
         #expect(atPath.map(\.rule) == [row.rule])
         #expect(atPath.map(\.action) == [row.action])
         #expect(evaluation.duplicates.map(\.rule) == row.folded)
@@ -51,7 +51,8 @@ struct PodSecurityFoldTests {
     }
 
     @Test func foldedFindingsStayAutoApplicableUnderTheTidegateRule() throws {
-        let policy = pssPolicy(.restricted)
+        var policy = pssPolicy(.restricted)
+        policy.securityContext.allowPrivilegeEscalation = .warn
         let checks = [Self.tidegateEscalation] + PodSecurity.registrations
         let object = try PSSPods.restricted.tweaked([Tweak("\(i0)/securityContext/allowPrivilegeEscalation", true)])
         let evaluation = PolicyEngine.evaluate(object, policy: policy, checks: checks)

@@ -24,7 +24,7 @@ struct PodSecurityLevelsTests {
         Row(name: "a pod that sets nothing misses only two restricted rules at v1.18", object: PSSPods.bare, version: v(18),
             level: .baseline, next: .restricted, failing: ["podSecurity.allowPrivilegeEscalation", "podSecurity.runAsNonRoot"]),
         Row(name: "a privileged pod on the host network is privileged, missing two baseline rules",
-            object: try! PSSPods.restricted.tweaked([Tweak("/spec/hostNetwork", true), Tweak("\(c0)/securityContext/privileged", true),
+            object: try! PSSPods.restricted.tweaked([Tweak("/spec/hostNetwork", true), Tweak("\(pssC0)/securityContext/privileged", true),
                                                      Tweak("\(i0)/securityContext/privileged", true)]),
             version: .latest, level: .privileged, next: .baseline,
             failing: ["podSecurity.hostNamespaces", "podSecurity.privileged"]),
@@ -53,7 +53,7 @@ struct PodSecurityLevelsTests {
         let report = try #require(PodSecurityLevels.evaluate(PSSPods.bare))
         #expect(report.failures.allSatisfy { $0.fix != nil && $0.action == .deny })
         let privileged = try #require(PodSecurityLevels.evaluate(try PSSPods.bare.tweaked([
-            Tweak("\(c0)/securityContext/privileged", true), Tweak("\(c0)/ports", [["containerPort": 80, "hostPort": 80]]),
+            Tweak("\(pssC0)/securityContext/privileged", true), Tweak("\(pssC0)/ports", [["containerPort": 80, "hostPort": 80]]),
         ])))
         #expect(privileged.failures.map(\.message) == [
             "container \"web\": privileged (must not set securityContext.privileged=true)",
@@ -76,7 +76,7 @@ struct PodSecurityLevelsTests {
 @Suite("Pod Security Standards: in the policy engine")
 struct PodSecurityPolicyTests {
     static let privilegedHostPID: JSONValue = try! PSSPods.restricted.tweaked([
-        Tweak("/spec/hostPID", true), Tweak("\(e0)/securityContext/privileged", true), Tweak("\(c0)/securityContext/privileged", true),
+        Tweak("/spec/hostPID", true), Tweak("\(e0)/securityContext/privileged", true), Tweak("\(pssC0)/securityContext/privileged", true),
         Tweak("\(psc)/runAsNonRoot", nil),
     ])
 

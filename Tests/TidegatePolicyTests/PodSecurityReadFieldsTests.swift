@@ -15,7 +15,7 @@ struct PodSecurityReadFieldsTests {
 
     static let noisy: [Tweak] = [
         Tweak("/metadata/managedFields", [["manager": "kubectl", "fieldsV1": ["f:spec": [:]]]]),
-        Tweak("\(c0)/env", [["name": "A", "value": "b"]]), Tweak("\(c0)/resources", ["limits": ["cpu": "1"]]),
+        Tweak("\(pssC0)/env", [["name": "A", "value": "b"]]), Tweak("\(pssC0)/resources", ["limits": ["cpu": "1"]]),
     ]
 
     static let rows: [Row] = [
@@ -26,11 +26,11 @@ struct PodSecurityReadFieldsTests {
             Tweak("/spec/volumes", [["name": "h", "hostPath": ["path": "/"]], ["name": "n", "nfs": ["server": "s", "path": "/"]]]),
             Tweak("\(psc)/sysctls", [["name": "kernel.msgmax", "value": "1"]]), Tweak("\(psc)/runAsUser", 0),
             Tweak("\(e0)/securityContext/seLinuxOptions", ["type": "spc_t", "user": "u"]),
-            Tweak("\(c0)/securityContext/windowsOptions/hostProcess", true),
-            Tweak("\(c0)/livenessProbe", ["httpGet": ["port": 1, "host": "h"]]), Tweak("\(i0)/lifecycle", ["preStop": ["tcpSocket": ["port": 1, "host": "h"]]]),
+            Tweak("\(pssC0)/securityContext/windowsOptions/hostProcess", true),
+            Tweak("\(pssC0)/livenessProbe", ["httpGet": ["port": 1, "host": "h"]]), Tweak("\(i0)/lifecycle", ["preStop": ["tcpSocket": ["port": 1, "host": "h"]]]),
         ]), version: .latest),
         Row(name: "user namespaces and Windows", object: try! PSSPods.bare.tweaked(noisy + [
-            Tweak("/spec/hostUsers", false), Tweak("/spec/os", ["name": "windows"]), Tweak("\(c0)/securityContext/procMount", "Unmasked"),
+            Tweak("/spec/hostUsers", false), Tweak("/spec/os", ["name": "windows"]), Tweak("\(pssC0)/securityContext/procMount", "Unmasked"),
         ]), version: v(34)),
         Row(name: "seccomp annotations", object: try! PSSPods.bare.tweaked(noisy + [
             Tweak("/metadata/annotations", ["seccomp.security.alpha.kubernetes.io/pod": "unconfined",

@@ -8,14 +8,14 @@ struct PodSecurityRestrictedTests {
         PSSCase("a pod with pod-level runAsNonRoot and seccomp, and hardened containers, meets restricted", [], level: .restricted),
         PSSCase("per-container runAsNonRoot and seccomp meet restricted too",
                 [Tweak(psc, [:]),
-                 Tweak("\(c0)/securityContext/runAsNonRoot", true), Tweak("\(c0)/securityContext/seccompProfile", ["type": "RuntimeDefault"]),
+                 Tweak("\(pssC0)/securityContext/runAsNonRoot", true), Tweak("\(pssC0)/securityContext/seccompProfile", ["type": "RuntimeDefault"]),
                  Tweak("\(i0)/securityContext/runAsNonRoot", true), Tweak("\(i0)/securityContext/seccompProfile", ["type": "Localhost", "localhostProfile": "p.json"]),
                  Tweak("\(e0)/securityContext/runAsNonRoot", true), Tweak("\(e0)/securityContext/seccompProfile", ["type": "RuntimeDefault"])],
                 level: .restricted),
 
         // Baseline rules still bite at restricted.
-        PSSCase("a privileged container fails restricted through the baseline rule", [Tweak("\(c0)/securityContext/privileged", true)], level: .restricted,
-                expect: ["podSecurity.privileged \(c0)/securityContext/privileged"]),
+        PSSCase("a privileged container fails restricted through the baseline rule", [Tweak("\(pssC0)/securityContext/privileged", true)], level: .restricted,
+                expect: ["podSecurity.privileged \(pssC0)/securityContext/privileged"]),
 
         // restrictedVolumes (replaces hostPathVolumes)
         PSSCase("the nine allowed volume types pass",
@@ -39,11 +39,11 @@ struct PodSecurityRestrictedTests {
         // runAsNonRoot
         PSSCase("runAsNonRoot unset everywhere fails for every container",
                 [Tweak(psc, ["seccompProfile": ["type": "RuntimeDefault"]])], level: .restricted,
-                expect: ["podSecurity.runAsNonRoot \(c0)/securityContext/runAsNonRoot",
+                expect: ["podSecurity.runAsNonRoot \(pssC0)/securityContext/runAsNonRoot",
                          "podSecurity.runAsNonRoot \(i0)/securityContext/runAsNonRoot",
                          "podSecurity.runAsNonRoot \(e0)/securityContext/runAsNonRoot"]),
         PSSCase("runAsNonRoot true on every container without the pod passes",
-                [Tweak("\(psc)/runAsNonRoot", nil), Tweak("\(c0)/securityContext/runAsNonRoot", true),
+                [Tweak("\(psc)/runAsNonRoot", nil), Tweak("\(pssC0)/securityContext/runAsNonRoot", true),
                  Tweak("\(i0)/securityContext/runAsNonRoot", true), Tweak("\(e0)/securityContext/runAsNonRoot", true)], level: .restricted),
         PSSCase("a container's runAsNonRoot false fails even under a pod-level true", [Tweak("\(i0)/securityContext/runAsNonRoot", false)], level: .restricted,
                 expect: ["podSecurity.runAsNonRoot \(i0)/securityContext/runAsNonRoot"]),
@@ -51,7 +51,7 @@ struct PodSecurityRestrictedTests {
                 expect: ["podSecurity.runAsNonRoot \(psc)/runAsNonRoot"]),
 
         // runAsUser
-        PSSCase("a non-zero runAsUser passes", [Tweak("\(psc)/runAsUser", 1000), Tweak("\(c0)/securityContext/runAsUser", 65534)], level: .restricted),
+        PSSCase("a non-zero runAsUser passes", [Tweak("\(psc)/runAsUser", 1000), Tweak("\(pssC0)/securityContext/runAsUser", 65534)], level: .restricted),
         PSSCase("runAsUser 0 on the pod fails", [Tweak("\(psc)/runAsUser", 0)], level: .restricted,
                 expect: ["podSecurity.runAsUser \(psc)/runAsUser"]),
         PSSCase("runAsUser 0 on an ephemeralContainer fails", [Tweak("\(e0)/securityContext/runAsUser", 0)], level: .restricted,
@@ -60,32 +60,32 @@ struct PodSecurityRestrictedTests {
         // seccompProfile_restricted (replaces seccompProfile_baseline)
         PSSCase("seccomp unset everywhere fails for every container",
                 [Tweak(psc, ["runAsNonRoot": true])], level: .restricted,
-                expect: ["podSecurity.seccompProfile_restricted \(c0)/securityContext/seccompProfile",
+                expect: ["podSecurity.seccompProfile_restricted \(pssC0)/securityContext/seccompProfile",
                          "podSecurity.seccompProfile_restricted \(i0)/securityContext/seccompProfile",
                          "podSecurity.seccompProfile_restricted \(e0)/securityContext/seccompProfile"]),
         PSSCase("a container's seccomp Unconfined fails once, as the restricted rule",
-                [Tweak("\(c0)/securityContext/seccompProfile", ["type": "Unconfined"])], level: .restricted,
-                expect: ["podSecurity.seccompProfile_restricted \(c0)/securityContext/seccompProfile/type"]),
+                [Tweak("\(pssC0)/securityContext/seccompProfile", ["type": "Unconfined"])], level: .restricted,
+                expect: ["podSecurity.seccompProfile_restricted \(pssC0)/securityContext/seccompProfile/type"]),
         PSSCase("a pod-level seccomp Unconfined is reported once, at the pod", [Tweak("\(psc)/seccompProfile", ["type": "Unconfined"])], level: .restricted,
                 expect: ["podSecurity.seccompProfile_restricted \(psc)/seccompProfile/type"]),
 
         // capabilities_restricted (replaces capabilities_baseline)
-        PSSCase("drop ALL with add NET_BIND_SERVICE passes", [Tweak("\(c0)/securityContext/capabilities", ["drop": ["ALL"], "add": ["NET_BIND_SERVICE"]])], level: .restricted),
-        PSSCase("no capabilities at all fails", [Tweak("\(c0)/securityContext", ["allowPrivilegeEscalation": false])], level: .restricted,
-                expect: ["podSecurity.capabilities_restricted \(c0)/securityContext/capabilities/drop"]),
+        PSSCase("drop ALL with add NET_BIND_SERVICE passes", [Tweak("\(pssC0)/securityContext/capabilities", ["drop": ["ALL"], "add": ["NET_BIND_SERVICE"]])], level: .restricted),
+        PSSCase("no capabilities at all fails", [Tweak("\(pssC0)/securityContext", ["allowPrivilegeEscalation": false])], level: .restricted,
+                expect: ["podSecurity.capabilities_restricted \(pssC0)/securityContext/capabilities/drop"]),
         PSSCase("drop all in lower case fails", [Tweak("\(i0)/securityContext/capabilities/drop", ["all"])], level: .restricted,
                 expect: ["podSecurity.capabilities_restricted \(i0)/securityContext/capabilities/drop"]),
         PSSCase("adding a baseline-default capability fails restricted, once",
                 [Tweak("\(e0)/securityContext/capabilities/add", ["CHOWN", "NET_BIND_SERVICE"])], level: .restricted,
                 expect: ["podSecurity.capabilities_restricted \(e0)/securityContext/capabilities/add"]),
         PSSCase("adding SYS_ADMIN without dropping ALL fails on both fields",
-                [Tweak("\(c0)/securityContext/capabilities", ["add": ["SYS_ADMIN"]])], level: .restricted,
-                expect: ["podSecurity.capabilities_restricted \(c0)/securityContext/capabilities/add",
-                         "podSecurity.capabilities_restricted \(c0)/securityContext/capabilities/drop"]),
+                [Tweak("\(pssC0)/securityContext/capabilities", ["add": ["SYS_ADMIN"]])], level: .restricted,
+                expect: ["podSecurity.capabilities_restricted \(pssC0)/securityContext/capabilities/add",
+                         "podSecurity.capabilities_restricted \(pssC0)/securityContext/capabilities/drop"]),
 
         // procMount_restricted (replaces procMount)
-        PSSCase("procMount Unmasked fails once, as the restricted rule", [Tweak("\(c0)/securityContext/procMount", "Unmasked")], level: .restricted,
-                expect: ["podSecurity.procMount_restricted \(c0)/securityContext/procMount"]),
+        PSSCase("procMount Unmasked fails once, as the restricted rule", [Tweak("\(pssC0)/securityContext/procMount", "Unmasked")], level: .restricted,
+                expect: ["podSecurity.procMount_restricted \(pssC0)/securityContext/procMount"]),
     ]
 
     @Test(arguments: rows)

@@ -79,9 +79,23 @@ struct PSSCase: Sendable, CustomTestStringConvertible {
 
 func v(_ minor: Int) -> KubeVersion { KubeVersion(minor: minor) }
 
+/// A policy that runs the Pod Security Standards at `level`, and of Tidegate's own rules only
+/// `securityContext.privileged` (which the folding tests need): image trust and the other
+/// least-privilege rules would add findings these tests are not about.
 func pssPolicy(_ level: PodSecurityLevel, _ version: KubeVersion = .latest) -> Policy {
     var policy = Policy()
     policy.podSecurity = PodSecuritySettings(level: level, version: version)
+    policy.images.untrustedRegistry = .off
+    policy.images.implicitRegistry = .off
+    policy.images.mutableTag = .off
+    policy.images.tagWithDigest = .off
+    policy.securityContext.runAsNonRoot = .off
+    policy.securityContext.capabilities = .off
+    policy.securityContext.requireDropAll = .off
+    policy.securityContext.allowPrivilegeEscalation = .off
+    policy.securityContext.readOnlyRootFilesystem = .off
+    policy.securityContext.misplacedFields = .off
+    policy.securityContext.runAsUserUnset = .off
     return policy
 }
 
@@ -112,7 +126,7 @@ func checkRow(_ row: PSSCase) throws {
     }
 }
 
-let c0 = "/spec/containers/0"
+let pssC0 = "/spec/containers/0"
 let i0 = "/spec/initContainers/0"
 let e0 = "/spec/ephemeralContainers/0"
 let psc = "/spec/securityContext"

@@ -16,11 +16,6 @@ public struct PolicyEvaluation: Sendable {
     }
 
     public var denied: Bool { findings.contains { $0.action == .deny } }
-
-    public init(pod: PodUnderReview?, findings: [Finding]) {
-        self.pod = pod
-        self.findings = findings
-    }
 }
 
 /// The result of applying fixes until none applies any more.
