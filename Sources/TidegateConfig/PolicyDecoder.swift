@@ -39,6 +39,7 @@ struct PolicyDecoder {
             case "mutation":
                 decodeLists(value, section: key, fields: PolicySchema.mutationLists, into: &policy.mutation)
                 checkRuleIDs(value)
+            case "podSecurity": decodePodSecurity(value, into: &policy.podSecurity)
             default: break
             }
         }
@@ -88,6 +89,38 @@ struct PolicyDecoder {
                 rules[keyPath: field.keyPath] = entries.map(\.text)
             }
         }
+    }
+
+    /// `podSecurity: {level: baseline|restricted|privileged, version: latest|v1.N}`; absent (or
+    /// null) leaves the Pod Security Standards off.
+    private mutating func decodePodSecurity(_ node: Node, into settings: inout PodSecuritySettings?) {
+        guard let members = mapping(node, path: "podSecurity") else { return }
+        var level: PodSecurityLevel?
+        var version = KubeVersion.latest
+        var valid = true
+        for (keyNode, value) in members {
+            guard let key = key(keyNode, path: "podSecurity", known: PolicySchema.podSecurityKeys),
+                let text = scalarText(value, path: "podSecurity.\(key)")
+            else { valid = false; continue }
+            if key == "level" {
+                level = PodSecurityLevel(rawValue: text)
+                if level == nil {
+                    valid = false
+                    fail(value, "podSecurity.level", "unknown level \"\(text)\" (expected privileged, baseline or restricted)")
+                }
+            } else if let parsed = KubeVersion(text) {
+                version = parsed
+            } else {
+                valid = false
+                fail(value, "podSecurity.version", "invalid version \"\(text)\" (expected latest or v1.N)")
+            }
+        }
+        guard valid else { return }
+        guard let level else {
+            fail(node, "podSecurity", "podSecurity needs a level (privileged, baseline or restricted)")
+            return
+        }
+        settings = PodSecuritySettings(level: level, version: version)
     }
 
     private mutating func decodeLists<Section>(

@@ -5,7 +5,8 @@ import TidegatePolicy
 enum PolicySchema {
     static let apiVersion = "tidegate.dev/v1alpha1"
     static let kind = "Policy"
-    static let topLevelKeys = ["apiVersion", "kind", "mode", "images", "securityContext", "exemptions", "mutation"]
+    static let topLevelKeys = ["apiVersion", "kind", "mode", "images", "securityContext", "exemptions", "mutation", "podSecurity"]
+    static let podSecurityKeys = ["level", "version"]
 
     struct ActionField<Section> {
         let key: String

@@ -29,6 +29,9 @@ public enum PolicyWriter {
         for field in PolicySchema.mutationLists {
             lines.append("  \(field.key): \(list(policy.mutation[keyPath: field.keyPath]))")
         }
+        if let pss = policy.podSecurity {
+            lines.append("podSecurity: {level: \(pss.level.rawValue), version: \(pss.version)}")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

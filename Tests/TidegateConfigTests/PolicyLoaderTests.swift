@@ -329,3 +329,38 @@ extension Exemptions {
         return e
     }
 }
+
+@Suite struct PodSecurityKeyTests {
+    @Test(arguments: [
+        ("podSecurity: {level: restricted}", PodSecuritySettings(level: .restricted)),
+        ("podSecurity: {level: baseline, version: v1.29}", PodSecuritySettings(level: .baseline, version: KubeVersion(minor: 29))),
+        ("podSecurity: {level: privileged, version: latest}", PodSecuritySettings(level: .privileged)),
+    ])
+    func theLevelAndVersionAreRead(_ body: String, _ expected: PodSecuritySettings) throws {
+        #expect(try parse(body + "\n").podSecurity == expected)
+    }
+
+    @Test func absentMeansOff() throws {
+        #expect(try parse("mode: enforce\n").podSecurity == nil)
+    }
+
+    @Test(arguments: [
+        ("podSecurity: {level: strict}", "unknown level \"strict\""),
+        ("podSecurity: {level: baseline, version: 1.x}", "invalid version \"1.x\""),
+        ("podSecurity: {version: v1.30}", "needs a level"),
+        ("podSecurity: {level: baseline, levle: restricted}", "unknown key \"levle\""),
+    ])
+    func mistakesAreErrorsNamingTheField(_ body: String, _ message: String) {
+        #expect {
+            _ = try parse(body + "\n")
+        } throws: { error in
+            "\(error)".contains("podSecurity") && "\(error)".contains(message)
+        }
+    }
+
+    @Test func aWrittenPolicyWithALevelReadsBackTheSame() throws {
+        var policy = Policy.default
+        policy.podSecurity = PodSecuritySettings(level: .restricted, version: KubeVersion(minor: 31))
+        #expect(try PolicyLoader.parse(text: PolicyWriter.yaml(policy), source: "written") == policy)
+    }
+}
