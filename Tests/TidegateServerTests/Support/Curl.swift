@@ -16,6 +16,8 @@ struct CurlResult: Sendable {
     var httpVersion: String
     var body: [UInt8]
     var stderr: String
+    /// Response header lines of every response (interim ones included), lowercased.
+    var headers: String
 
     var text: String { String(decoding: body, as: UTF8.self) }
     func json() throws -> [String: Any] {
@@ -29,16 +31,22 @@ struct CurlResult: Sendable {
 /// Runs curl once (`-sS`, body to a file, status and negotiated version from `--write-out`).
 func curl(_ arguments: [String], directory: String? = nil) throws -> CurlResult {
     let bodyFile = NSTemporaryDirectory() + "tidegate-body-\(UUID().uuidString)"
-    defer { try? FileManager.default.removeItem(atPath: bodyFile) }
+    let headerFile = bodyFile + ".headers"
+    defer {
+        try? FileManager.default.removeItem(atPath: bodyFile)
+        try? FileManager.default.removeItem(atPath: headerFile)
+    }
     let result = try runCommand(
-        ["curl", "-sS", "-o", bodyFile, "-w", "%{http_code} %{http_version}"] + arguments, directory: directory)
+        ["curl", "-sS", "-o", bodyFile, "-D", headerFile, "-w", "%{http_code} %{http_version}"] + arguments,
+        directory: directory)
     let fields = result.stdout.split(separator: " ")
     return CurlResult(
         exitCode: result.status,
         status: fields.first.flatMap { Int($0) } ?? 0,
         httpVersion: fields.count > 1 ? String(fields[1]) : "",
         body: (try? readBytes(bodyFile)) ?? [],
-        stderr: result.stderr)
+        stderr: result.stderr,
+        headers: ((try? String(contentsOfFile: headerFile, encoding: .utf8)) ?? "").lowercased())
 }
 
 /// A POST of `bodyFile` to the admission port, trusting `caFile` only (never `-k`).
