@@ -10,6 +10,10 @@ final class BinaryServer: @unchecked Sendable {
     let devDirectory: String
 
     var pid: Int32 { command.process.processIdentifier }
+    /// The throwaway CA `--dev` wrote (trust only this one).
+    var caFile: String { directory + "/" + devDirectory + "/ca.pem" }
+
+    func metrics() throws -> String { try curl(["http://127.0.0.1:\(healthPort)/metrics"]).text }
 
     /// `directory` is the working directory; the development certificates go to `devDirectory` in it.
     init(directory: String, devDirectory: String = "certs/dev", extraArguments: [String] = []) throws {
