@@ -11,7 +11,7 @@ final class BinaryServer: @unchecked Sendable {
 
     var pid: Int32 { command.process.processIdentifier }
     /// The throwaway CA `--dev` wrote (trust only this one).
-    var caFile: String { directory + "/" + devDirectory + "/ca.pem" }
+    var caFile: String { (devDirectory.hasPrefix("/") ? "" : directory + "/") + devDirectory + "/ca.pem" }
 
     func metrics() throws -> String { try curl(["http://127.0.0.1:\(healthPort)/metrics"]).text }
 
