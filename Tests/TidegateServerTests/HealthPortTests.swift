@@ -103,4 +103,34 @@ struct HealthPortTests {
         #expect(result.status == 0)
         #expect(try curl(["http://127.0.0.1:\(server.healthPort)/healthz"]).status == 200)
     }
+
+    @Test("metrics export the transport's open connections and failed TLS handshakes by reason")
+    func transportMetricsExported() throws {
+        let server = try InProcessServer()
+        defer { server.stop() }
+        let open = "tidegate_open_connections"
+        // The scrape's own connection is the only one open.
+        #expect(try eventually { try server.metric(open) == 1 })
+
+        // Holds one plain connection open for as long as the marker file exists.
+        let marker = server.directory + "/hold"
+        try writeFile(marker, "")
+        let idle = try BackgroundCommand(["python3", "-c", """
+            import os, socket, time
+            s = socket.create_connection(("127.0.0.1", \(server.healthPort)))
+            deadline = time.time() + 60
+            while os.path.exists("\(marker)") and time.time() < deadline:
+                time.sleep(0.02)
+            """], bound: 90)
+        #expect(try eventually { try server.metric(open) == 2 }, "an idle client connection is not counted")
+        try FileManager.default.removeItem(atPath: marker)
+        _ = idle.wait()
+        #expect(try eventually { try server.metric(open) == 1 })
+
+        // Plain HTTP sent to the TLS port fails the handshake.
+        let plain = try curl(["http://127.0.0.1:\(server.httpsPort)/healthz"])
+        #expect(plain.status != 200)
+        #expect(try eventually { try server.metric(#"tidegate_tls_handshake_failures_total{reason="http_request"}"#) == 1 },
+                "\((try? server.metrics()) ?? "")")
+    }
 }
