@@ -76,16 +76,25 @@ struct AbuseTests {
     }
 
     /// 10,000 fields cannot be sent over HTTP/2 by curl at all (libnghttp2 will not send a header block
-    /// over 64 KiB), so the HTTP/2 cases are the smallest requests over each header limit.
-    @Test("header sections over the limits get 431 from curl over both protocols",
-          arguments: ["200 fields", "40 KB of field values"], HTTPVersion.allCases)
+    /// over 64 KiB), so over HTTP/2 the cases are the smallest requests over each header limit.
+    static let headerCases: [(String, HTTPVersion)] = [
+        ("200 fields", .http1), ("200 fields", .http2),
+        ("40 KB of field values", .http1), ("40 KB of field values", .http2),
+        ("10,000 fields", .http1),
+    ]
+
+    @Test("header sections over the limits get 431 from curl, which is still sending when the answer comes",
+          arguments: headerCases)
     func headerLimits(shape: String, version: HTTPVersion) throws {
         let server = try InProcessServer()
         defer { server.stop() }
         let fieldsFile = server.directory + "/fields.txt"
-        let fields = shape == "200 fields"
-            ? (1...200).map { "X-Filler-\($0): v" }
-            : ["X-Big-1: " + String(repeating: "a", count: 20_000), "X-Big-2: " + String(repeating: "b", count: 20_000)]
+        let fields: [String] =
+            switch shape {
+            case "200 fields": (1...200).map { "X-Filler-\($0): v" }
+            case "10,000 fields": (1...10_000).map { "X-Filler-\($0): v" }
+            default: ["X-Big-1: " + String(repeating: "a", count: 20_000), "X-Big-2: " + String(repeating: "b", count: 20_000)]
+            }
         try writeFile(fieldsFile, fields.joined(separator: "\n") + "\n")
         let result = try curl([version.rawValue, "--cacert", server.caFile, "-H", "@\(fieldsFile)",
                                "https://localhost:\(server.httpsPort)/healthz"])
