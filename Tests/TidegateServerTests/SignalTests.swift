@@ -3,12 +3,18 @@ import Testing
 
 /// SIGTERM to the real `tidegate serve` process while clients are sending reviews.
 ///
-/// What the drain promises, and what is asserted: readiness goes false, the listeners stop accepting,
-/// every request the server had started to receive is answered, idle connections are closed, and the
-/// process exits 0. A request a client writes after that point (on a connection the server is closing,
-/// or on a new connection) may fail: HTTP/2 tells the client so with GOAWAY's last stream id, and an
-/// HTTP/1.1 client sees the connection close before it sent anything the server read. With one
-/// request in flight per connection (`-m 1`) that is at most one unanswered request per connection.
+/// The drain: readiness goes false, listeners stop accepting, requests the server has begun to read
+/// are answered, idle connections close, the process exits 0. A request a client writes after the
+/// drain began may go unanswered: over HTTP/2 it is a stream above GOAWAY's last stream id (the
+/// client knows it was not processed); over HTTP/1.1 it was written on an idle connection the server
+/// was closing.
+///
+/// Asserted with h2load (no automatic retries): exit status 0 and the "stopped" log line; load was
+/// flowing (200+ answers) and was cut short by the signal; every answer is 2xx (no 503 or reset
+/// stream turned into an error status); no timeouts; and at most one started request per connection
+/// is unanswered. With `-m 1` a connection never has more than one request out, so that last bound
+/// cannot tell a dropped in-flight request from one that raced the drain; what it does catch is a
+/// connection accepted during the drain and then failed.
 @Suite("SIGTERM during load", .serialized)
 struct SignalTests {
     static let clients = 4
