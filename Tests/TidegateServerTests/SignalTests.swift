@@ -75,6 +75,33 @@ struct SignalTests {
                 "\(report.started - report.succeeded) started requests went unanswered (started \(report.started), done \(report.done))")
     }
 
+    /// The same drain in-process (`requestStop()` is what the SIGTERM handler calls), where the
+    /// server's own count of answers survives the stop: every answer the server built must have
+    /// reached h2load. This is what catches an in-flight request dropped by the drain.
+    @Test("drain under h2load: every answer the server built reached the client", arguments: ["h2", "http/1.1"])
+    func drainDeliversEveryAnswer(protocolName: String) throws {
+        let server = try InProcessServer(watching: true)
+        defer { server.stop() }
+        let review = server.directory + "/review.json"
+        try writeFile(review, try Paths.payloadBytes("pod-small.json"))
+        let load = try BackgroundCommand(
+            ["h2load"] + (protocolName == "h2" ? [] : ["--h1"]) + [
+                "-n", "1000000", "-c", "\(Self.clients)", "-m", "1", "-d", review,
+                "-H", "content-type: application/json", "https://127.0.0.1:\(server.httpsPort)/validate",
+            ], bound: 120)
+        let answered = #"tidegate_http_requests_total{endpoint="validate",code="200"}"#
+        #expect(eventually { ((try? server.metric(answered)) ?? 0) >= 200 }, "load never reached the server")
+
+        server.stop()
+        let run = load.wait()
+
+        let built = Int(metricValue(answered, in: String(decoding: server.server.service.metrics.render(), as: UTF8.self)))
+        let report = try H2LoadReport(run.stdout)
+        #expect(report.succeeded >= 200 && report.succeeded < 1_000_000)
+        #expect(report.status2xx == report.succeeded)
+        #expect(report.succeeded == built, "the server answered \(built) reviews, the client received \(report.succeeded)")
+    }
+
     /// curl over HTTP/1.1 keep-alive, many transfers per process. curl transparently retries a
     /// request whose reused connection closed before any answer, so here the assertion is about
     /// order and kind: per client, answers are all 200 and come first; once a transfer fails, every
