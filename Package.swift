@@ -90,7 +90,9 @@ let package = Package(
         .testTarget(name: "TidegateHTTP1Tests", dependencies: ["TidegateHTTP1", "TidegateHTTP"]),
         .testTarget(name: "TidegateHTTP2Tests", dependencies: ["TidegateHTTP2", "TidegateHTTP", "CNGHTTP2"]),
         .testTarget(name: "TidegateTransportTests", dependencies: ["TidegateTransport", "COpenSSL", "CTidegateSystem"]),
-        .testTarget(name: "TidegateServerTests", dependencies: ["TidegateServer", "TidegateTransport", "TidegateHTTP"]),
+        .testTarget(
+            name: "TidegateServerTests",
+            dependencies: ["TidegateServer", "TidegateTransport", "TidegateHTTP", "TidegateAdmission", "TidegateConfig", "TidegatePolicy"]),
         .testTarget(name: "TidegateCLITests", dependencies: ["TidegateJSON"]),
     ]
 )

@@ -58,6 +58,8 @@ public final class WebhookServer: Sendable {
         let health = service.healthResponder
         let limits = configuration.limits
         let connectionLogger = logger
+        let transportMetrics = TransportMetrics()
+        service.metrics.observe(transportMetrics)
         transport = TransportServer(
             configuration: configuration.transport,
             listeners: [
@@ -71,7 +73,7 @@ public final class WebhookServer: Sendable {
                     HTTP1ConnectionHandler(responder: health, limits: limits)
                 },
             ],
-            logger: logger)
+            logger: logger, metrics: transportMetrics)
         stopSignal = tg_eventfd_create()
     }
 

@@ -57,8 +57,13 @@ struct ServeCommand: ParsableCommand {
         let devMode = dev || ["1", "true", "yes"].contains(env["TIDEGATE_DEV"]?.lowercased() ?? "")
 
         if cert == nil && key == nil && devMode {
-            _ = mkdir(devDirectory.split(separator: "/").first.map(String.init) ?? devDirectory, 0o755)
-            _ = mkdir(devDirectory, 0o755)
+            // Every ancestor in turn (mkdir -p), keeping a leading "/" so an absolute path stays absolute.
+            var prefix = devDirectory.hasPrefix("/") ? "/" : ""
+            for component in devDirectory.split(separator: "/") {
+                prefix += component
+                _ = mkdir(prefix, 0o755)
+                prefix += "/"
+            }
             let made = try DevCertificates.generate(in: devDirectory)
             cert = made.certificateChainFile
             key = made.privateKeyFile

@@ -1,6 +1,8 @@
 import Prometheus
+import Synchronization
 import TidegateAdmission
 import TidegatePolicy
+import TidegateTransport
 
 /// Everything the server exports on `/metrics`, in Prometheus text format. One registry per
 /// server instance (no process-wide factory), so tests can run servers side by side.
@@ -10,6 +12,8 @@ public final class ServerMetrics: Sendable {
     public let openConnections: Gauge
     public let reloadsSucceeded: [String: Counter]
     public let reloadsFailed: [String: Counter]
+    /// The transport's own counters, copied in at each scrape, and the handshake failures already exported.
+    private let transport = Mutex<(source: TransportMetrics?, exportedFailures: [String: Int])>((nil, [:]))
 
     /// Sub-millisecond resolution: a review takes microseconds, so the default Prometheus
     /// buckets (5 ms and up) would put every request in the first one.
@@ -70,7 +74,30 @@ public final class ServerMetrics: Sendable {
         registry.makeCounter(descriptor: Self.handshakeFailures, labels: [("reason", reason)]).increment()
     }
 
+    /// Exports the open-connection gauge and TLS handshake failures from `metrics` on every scrape.
+    public func observe(_ metrics: TransportMetrics) {
+        transport.withLock { $0.source = metrics }
+    }
+
     public func render() -> [UInt8] {
-        registry.emitToBuffer()
+        syncTransport()
+        return registry.emitToBuffer()
+    }
+
+    private func syncTransport() {
+        let (snapshot, newFailures) = transport.withLock { state -> (TransportMetrics.Snapshot?, [(String, Int)]) in
+            guard let snapshot = state.source?.snapshot() else { return (nil, []) }
+            var fresh: [(String, Int)] = []
+            for (reason, count) in snapshot.handshakeFailures where count > state.exportedFailures[reason, default: 0] {
+                fresh.append((reason, count - state.exportedFailures[reason, default: 0]))
+                state.exportedFailures[reason] = count
+            }
+            return (snapshot, fresh)
+        }
+        guard let snapshot else { return }
+        openConnections.set(Int64(snapshot.openConnections))
+        for (reason, count) in newFailures {
+            registry.makeCounter(descriptor: Self.handshakeFailures, labels: [("reason", reason)]).increment(by: Int64(count))
+        }
     }
 }

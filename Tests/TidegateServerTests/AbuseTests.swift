@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+
+/// Hostile requests through TLS: the server refuses each one the right way and keeps serving.
+/// (Transport-level abuse — handshake garbage, idle floods, connection caps — is covered in
+/// TidegateTransportTests; these go through the HTTP codecs and the webhook routes.)
+@Suite("Abuse at the HTTP level")
+struct AbuseTests {
+    /// A raw TLS client in Python (verifying the dev CA): it writes exactly the bytes a mode calls for
+    /// and prints what came back, so the test sees what a client that misbehaves on purpose sees.
+    static let rawClient = """
+        import socket, ssl, struct, sys
+        port, ca, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+        ctx = ssl.create_default_context(cafile=ca)
+        ctx.set_alpn_protocols(["h2"] if mode == "h2-violation" else ["http/1.1"])
+        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30), server_hostname="localhost")
+        if mode == "many-headers":
+            fields = "".join("X-Filler-%d: v\\r\\n" % i for i in range(10000))
+            request = ("GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\n" + fields + "\\r\\n").encode()
+        elif mode == "half-body":
+            request = b"POST /validate HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Type: application/json\\r\\nContent-Length: 5000\\r\\n\\r\\n" + b"{" * 100
+        elif mode == "h2-violation":
+            # Client preface, empty SETTINGS, then a DATA frame on stream 0 (a connection error).
+            request = b"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n" + struct.pack(">I", 0)[1:] + b"\\x04\\x00" + struct.pack(">I", 0)
+            request += struct.pack(">I", 4)[1:] + b"\\x00\\x00" + struct.pack(">I", 0) + b"abcd"
+        try:
+            s.sendall(request)
+        except OSError:
+            pass  # the server may answer and close before reading everything; what it sent is still read
+        if mode == "half-body":
+            s.close()
+            print("closed mid-body")
+            sys.exit(0)
+        received = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+        except OSError:
+            pass
+        if mode == "h2-violation":
+            offset = 0
+            while offset + 9 <= len(received):
+                length = int.from_bytes(received[offset:offset + 3], "big")
+                kind = received[offset + 3]
+                if kind == 7:
+                    print("GOAWAY error=%d" % int.from_bytes(received[offset + 13:offset + 17], "big"))
+                offset += 9 + length
+        else:
+            print(received.split(b"\\r\\n")[0].decode())
+        """
+
+    func raw(_ mode: String, _ server: InProcessServer) throws -> CommandResult {
+        try runCommand(["python3", "-c", Self.rawClient, "\(server.httpsPort)", server.caFile, mode])
+    }
+
+    /// Proof the server is still healthy: a full review over each protocol.
+    func stillServes(_ server: InProcessServer) throws {
+        let review = server.directory + "/review.json"
+        try writeFile(review, try Paths.payloadBytes("pod-small.json"))
+        for version in HTTPVersion.allCases {
+            let result = try postJSON(version, port: server.httpsPort, path: "/validate", bodyFile: review, caFile: server.caFile)
+            #expect(result.status == 200, "the server stopped serving \(version): \(result.stderr)")
+        }
+    }
+
+    @Test("10,000 header fields over HTTP/1.1 get 431 and the server keeps serving")
+    func tenThousandHeaders() throws {
+        let server = try InProcessServer()
+        defer { server.stop() }
+        let result = try raw("many-headers", server)
+        #expect(result.stdout.hasPrefix("HTTP/1.1 431 "), "\(result.stdout) \(result.stderr)")
+        try stillServes(server)
+    }
+
+    /// 10,000 fields cannot be sent over HTTP/2 by curl at all (libnghttp2 will not send a header block
+    /// over 64 KiB), so over HTTP/2 the cases are the smallest requests over each header limit.
+    static let headerCases: [(String, HTTPVersion)] = [
+        ("200 fields", .http1), ("200 fields", .http2),
+        ("40 KB of field values", .http1), ("40 KB of field values", .http2),
+        ("10,000 fields", .http1),
+    ]
+
+    @Test("header sections over the limits get 431 from curl, which is still sending when the answer comes",
+          arguments: headerCases)
+    func headerLimits(shape: String, version: HTTPVersion) throws {
+        let server = try InProcessServer()
+        defer { server.stop() }
+        let fieldsFile = server.directory + "/fields.txt"
+        let fields: [String] =
+            switch shape {
+            case "200 fields": (1...200).map { "X-Filler-\($0): v" }
+            case "10,000 fields": (1...10_000).map { "X-Filler-\($0): v" }
+            default: ["X-Big-1: " + String(repeating: "a", count: 20_000), "X-Big-2: " + String(repeating: "b", count: 20_000)]
+            }
+        try writeFile(fieldsFile, fields.joined(separator: "\n") + "\n")
+        let result = try curl([version.rawValue, "--cacert", server.caFile, "-H", "@\(fieldsFile)",
+                               "https://localhost:\(server.httpsPort)/healthz"])
+        #expect(result.status == 431, "\(result.stderr)")
+        #expect(try result.json()["error"] != nil)
+        try stillServes(server)
+    }
+
+    @Test("a client that sends half a body and closes leaves the server serving")
+    func halfSentBody() throws {
+        let server = try InProcessServer()
+        defer { server.stop() }
+        for _ in 0..<5 {
+            #expect(try raw("half-body", server).stdout.contains("closed mid-body"))
+        }
+        try stillServes(server)
+        #expect(try server.metric(#"tidegate_http_requests_total{endpoint="validate",code="200"}"#) == 2,
+                "an incomplete body must never reach the engine")
+    }
+
+    @Test("JSON nested 100,000 deep is refused with 400 and a JSON error", arguments: ["open", "balanced"], HTTPVersion.allCases)
+    func deepNesting(shape: String, version: HTTPVersion) throws {
+        let server = try InProcessServer()
+        defer { server.stop() }
+        let body = server.directory + "/deep.json"
+        let depth = 100_000
+        try writeFile(body, String(repeating: "[", count: depth) + (shape == "balanced" ? String(repeating: "]", count: depth) : ""))
+        let result = try postJSON(version, port: server.httpsPort, path: "/validate", bodyFile: body, caFile: server.caFile)
+        #expect(result.status == 400)
+        let error = try #require(try result.json()["error"] as? String)
+        #expect(error.contains("nesting"), "\(error)")
+        try stillServes(server)
+    }
+
+    @Test("an HTTP/2 DATA frame on stream 0 gets GOAWAY(PROTOCOL_ERROR) and the server keeps serving")
+    func http2ProtocolViolation() throws {
+        let server = try InProcessServer()
+        defer { server.stop() }
+        let result = try raw("h2-violation", server)
+        #expect(result.stdout.contains("GOAWAY error=1"), "\(result.stdout) \(result.stderr)")
+        try stillServes(server)
+    }
+}
