@@ -185,6 +185,8 @@ final class EventLoop: @unchecked Sendable {
                 let code = tg_errno()
                 if code == EAGAIN || code == EWOULDBLOCK { return }
                 if code == EINTR || code == ECONNABORTED { continue }
+                // The listener was shut down for a drain this loop has not processed yet.
+                if code == EINVAL { return }
                 // EMFILE/ENFILE and friends: the socket stays readable (level-triggered); back off one turn.
                 settings.logger.warning("accept failed", metadata: ["listener": "\(listener.name)", "errno": "\(code)"])
                 return

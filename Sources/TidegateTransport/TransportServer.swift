@@ -137,6 +137,9 @@ public final class TransportServer: Sendable {
         logger.info("draining connections", metadata: ["grace": "\(gracePeriod)"])
         let deadline = tg_monotonic_ns() &+ gracePeriod.nanoseconds
         for loop in state.loops { loop.send(.drain(deadline: deadline)) }
+        // Refuse new connections now rather than leave them queued until the drain ends;
+        // shutdown(2) keeps the descriptor number, so no loop can accept on a reused one.
+        for listener in state.listeners { _ = Glibc.shutdown(listener.fd, Int32(SHUT_RDWR)) }
         for thread in state.threads { thread.join() }
         // Closed only after every loop stopped watching them, so no loop can accept on a reused fd number.
         for listener in state.listeners { close(listener.fd) }
