@@ -279,3 +279,41 @@ struct OtherCommandTests {
         #expect(try CLI.run(["policy", "validate", file]).status == 0)
     }
 }
+
+@Suite("tidegate check --level")
+struct LevelTests {
+    @Test func theSeedPodMeetsBaselineAndListsWhatBlocksRestricted() throws {
+        let result = try CLI.run(["check", "--level", "--output", "json", "-"], stdin: Manifests.seed)
+        let report = try #require(result.json?[0]?["podSecurity"])
+        #expect(report["level"] == "baseline")
+        #expect(report["nextLevel"] == "restricted")
+        let blockers = Set((report["blockers"]?.arrayValue ?? []).compactMap { $0["rule"]?.stringValue })
+        #expect(blockers == ["podSecurity.allowPrivilegeEscalation", "podSecurity.runAsNonRoot",
+                             "podSecurity.seccompProfile_restricted", "podSecurity.capabilities_restricted"])
+    }
+
+    @Test func aPrivilegedPodMeetsOnlyPrivileged() throws {
+        let result = try CLI.run(["check", "--level", "-"], stdin: Manifests.denied)
+        #expect(result.stdout.contains("meets privileged"))
+        #expect(result.stdout.contains("between it and baseline"))
+    }
+
+    @Test func withoutTheFlagTheJSONContractIsUnchanged() throws {
+        let result = try CLI.run(["check", "--output", "json", "-"], stdin: Manifests.seed)
+        #expect(result.json?[0]?["podSecurity"] == nil)
+    }
+
+    @Test func aPolicyLevelDeniesWhatTheStandardForbids() throws {
+        let dir = try Scratch()
+        defer { dir.remove() }
+        let policy = try dir.write("p.yaml", """
+            apiVersion: tidegate.dev/v1alpha1
+            kind: Policy
+            podSecurity: {level: restricted, version: v1.30}
+            """)
+        let result = try CLI.run(["check", "--policy", policy, "--output", "json", "-"], stdin: Manifests.seed)
+        #expect(result.status == 1)
+        let rules = (result.json?[0]?["findings"]?.arrayValue ?? []).compactMap { $0["rule"]?.stringValue }
+        #expect(rules.contains("podSecurity.seccompProfile_restricted"))
+    }
+}

@@ -19,13 +19,22 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: text (for people) or json (one array, an entry per object).")
     var output: Format = .text
 
+    @Flag(name: .long, help: "Also report the highest Pod Security Standards level each workload meets, and exactly what stands between it and the next one.")
+    var level = false
+
     @Argument(help: ArgumentHelp("Files, directories (searched recursively), or - for standard input.", valueName: "PATH"))
     var paths: [String]
 
     func run() throws {
         let policy = try Inputs.policy(policyOption.policy)
         let documents = try Inputs.documents(paths)
-        let checked = documents.map { Inputs.check($0, policy: policy) }
+        var checked = documents.map { Inputs.check($0, policy: policy) }
+        if level {
+            let version = policy.podSecurity?.version ?? .latest
+            for i in checked.indices {
+                checked[i].podSecurity = PodSecurityLevels.evaluate(documents[i].object, version: version)
+            }
+        }
         switch output {
         case .json:
             Console.out(JSONWriter(style: .pretty).string(.array(checked.map(\.json))) + "\n")

@@ -8,6 +8,8 @@ struct CheckedObject {
     var namespace: String
     var name: String
     var evaluation: PolicyEvaluation
+    /// Filled by `check --level`.
+    var podSecurity: PodSecurityReport?
 
     var allowed: Bool { !evaluation.denied }
 
@@ -19,9 +21,10 @@ struct CheckedObject {
         self.evaluation = evaluation
     }
 
-    /// The `--output json` entry. Field names are a contract scripts rely on.
+    /// The `--output json` entry. Field names are a contract scripts rely on; `podSecurity`
+    /// is added only with `--level`.
     var json: JSONValue {
-        [
+        var entry: JSONValue = [
             "source": .string(source),
             "kind": .string(kind),
             "namespace": .string(namespace),
@@ -29,6 +32,16 @@ struct CheckedObject {
             "allowed": .bool(allowed),
             "findings": .array(evaluation.findings.map(\.json)),
         ]
+        if let report = podSecurity, case .object(var o) = entry {
+            o["podSecurity"] = [
+                "version": .string(report.version.description),
+                "level": .string(report.level.rawValue),
+                "nextLevel": report.nextLevel.map { .string($0.rawValue) } ?? .null,
+                "blockers": .array(report.failures.map(\.json)),
+            ]
+            entry = .object(o)
+        }
+        return entry
     }
 }
 
@@ -62,6 +75,21 @@ enum TextReport {
                 verdict = paint.yellow("allowed with warnings")
             }
             out += "\(object.source)  \(object.kind) \(who)  \(verdict)\n"
+            if let report = object.podSecurity {
+                out += "  pod security (\(report.version)): meets \(paint.green(report.level.rawValue))"
+                if let next = report.nextLevel {
+                    let n = report.failures.count
+                    out += "; \(n) thing\(n == 1 ? "" : "s") stand\(n == 1 ? "s" : "") between it and \(next.rawValue):\n"
+                    for f in report.failures {
+                        out += "    - \(f.message)  [\(f.rule)]\n"
+                        if let fix = f.fix, !fix.operations.isEmpty {
+                            out += "      fix: \(fix.summary): \(JSONWriter().string(JSONPatch(fix.operations).json))\n"
+                        }
+                    }
+                } else {
+                    out += " (the strictest level)\n"
+                }
+            }
             for group in groups(object.evaluation.findings) {
                 out += "  \(group.title):\n"
                 for f in group.findings {
