@@ -46,13 +46,16 @@ public struct AdmissionRequestError: Error, Sendable, CustomStringConvertible {
 /// and `tidegate review` both call this, so curl and the CLI see the same answer.
 public struct AdmissionEngine: Sendable {
     public let policy: Policy
+    /// Reads only what this policy's checks need.
+    private let filter: JSONFieldFilter
 
     public init(policy: Policy) {
         self.policy = policy
+        self.filter = AdmissionReviewRequest.filter(for: policy)
     }
 
     public func handle(_ body: [UInt8], endpoint: AdmissionEndpoint) throws(AdmissionRequestError) -> AdmissionOutcome {
-        review(try AdmissionReviewRequest(bytes: body), endpoint: endpoint)
+        review(try AdmissionReviewRequest(bytes: body, filter: filter), endpoint: endpoint)
     }
 
     public func review(_ request: AdmissionReviewRequest, endpoint: AdmissionEndpoint) -> AdmissionOutcome {

@@ -26,15 +26,19 @@ public struct AdmissionReviewRequest: Sendable {
 
     /// Builds the request envelope and, of the object, only what checks read (`ReadFields`);
     /// the rest — the old object, managedFields, env, status — is validated without being built.
-    static let filter: JSONFieldFilter = .except([
-        "request": .except(["oldObject": .skipStructurally, "options": .skip, "object": ReadFields.object]),
-    ])
+    static func filter(for policy: Policy) -> JSONFieldFilter {
+        .except(["request": .except(["oldObject": .skipStructurally, "options": .skip, "object": ReadFields.object(for: policy)])])
+    }
 
-    /// Decodes a review from request bytes.
-    public init(bytes: [UInt8]) throws(AdmissionRequestError) {
+    /// The filter for every check, whatever the policy.
+    static let filter = filter(for: { var p = Policy(); p.podSecurity = PodSecuritySettings(level: .restricted); return p }())
+
+    /// Decodes a review from request bytes, building only what `filter` keeps (by default,
+    /// what any check reads).
+    public init(bytes: [UInt8], filter: JSONFieldFilter? = nil) throws(AdmissionRequestError) {
         let document: JSONValue
         do {
-            document = try JSONReader(filter: Self.filter).parse(bytes)
+            document = try JSONReader(filter: filter ?? Self.filter).parse(bytes)
         } catch {
             throw AdmissionRequestError("request body is not valid JSON: \(error)")
         }
