@@ -27,7 +27,11 @@ public struct AdmissionReviewRequest: Sendable {
     /// Builds the request envelope and, of the object, only what checks read (`ReadFields`);
     /// the rest — the old object, managedFields, env, status — is validated without being built.
     static func filter(for policy: Policy) -> JSONFieldFilter {
-        .except(["request": .except(["oldObject": .skipStructurally, "options": .skip, "object": ReadFields.object(for: policy)])])
+        .except(["request": .only([
+            "uid": .all, "kind": .all, "resource": .all, "subResource": .all, "operation": .all,
+            "namespace": .all, "name": .all, "userInfo": .only(["username": .all, "groups": .all]), "dryRun": .all,
+            "object": ReadFields.object(for: policy),
+        ])])
     }
 
     /// The filter for every check, whatever the policy.

@@ -47,16 +47,12 @@ enum WarningBudget {
         // Counted in bytes, as the apiserver (Go) counts: never more than the limit, and far
         // cheaper than counting grapheme clusters. Cut on a scalar boundary.
         guard s.utf8.count > limit else { return s }
-        var out = ""
-        var used = 0
         let ellipsis = "…"
-        for scalar in s.unicodeScalars {
-            let width = UTF8.width(scalar)
-            if used + width + ellipsis.utf8.count > limit { break }
-            out.unicodeScalars.append(scalar)
-            used += width
-        }
-        return out + ellipsis
+        let utf8 = s.utf8
+        var end = utf8.index(utf8.startIndex, offsetBy: limit - ellipsis.utf8.count)
+        // Back up to the start of a scalar: never cut a multi-byte character in half.
+        while end > utf8.startIndex, UTF8.isContinuation(utf8[end]) { utf8.formIndex(before: &end) }
+        return String(s[..<end]) + ellipsis
     }
 }
 

@@ -200,3 +200,24 @@ struct AdmissionEngineTests {
         #expect(Base64.encode(Array(input.utf8)) == expected)
     }
 }
+
+@Suite("Warning text")
+struct WarningTextTests {
+    @Test(arguments: [
+        ("ascii", String(repeating: "a", count: 300)),
+        ("two-byte characters", String(repeating: "é", count: 200)),
+        ("four-byte characters", String(repeating: "😀", count: 100)),
+        ("mixed at the boundary", String(repeating: "a", count: 116) + "😀😀😀"),
+    ])
+    func clippedWarningsStayWithinTheLimitAndValidUTF8(_ name: String, _ text: String) {
+        let clipped = WarningBudget.clip(text, to: 120)
+        #expect(clipped.utf8.count <= 120, "\(name)")
+        #expect(clipped.hasSuffix("…"), "\(name)")
+        #expect(String(validating: Array(clipped.utf8), as: UTF8.self) != nil, "\(name)")
+        #expect(text.hasPrefix(String(clipped.dropLast())), "\(name)")
+    }
+
+    @Test func shortWarningsAreKeptWhole() {
+        #expect(WarningBudget.clip("short", to: 120) == "short")
+    }
+}
