@@ -4,6 +4,7 @@
   report.py latency LOGFILE        -> "p50_us p99_us count" from an h2load --log-file
   report.py h2load OUTFILE         -> "succeeded failed non2xx rps" from h2load's printed summary
   report.py table RESULTS.tsv      -> markdown tables and ratios vs nginx
+  report.py targets RESULTS.tsv IDLE.tsv -> the issue's targets, met or not, per Tidegate server
 """
 import re
 import sys
@@ -46,12 +47,7 @@ COLUMNS = ["server", "proto", "payload", "load", "requests", "failed", "rps", "c
 
 
 def table(path):
-    rows = []
-    with open(path) as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            rows.append(dict(zip(COLUMNS, line.rstrip("\n").split("\t"))))
+    rows = read_rows(path)
     key = lambda r: (r["payload"], r["proto"], r["load"])
     nginx = {key(r): r for r in rows if r["server"] == "nginx"}
 
@@ -81,5 +77,65 @@ def table(path):
               f"{f(r['p50_us'])} | {f(r['p99_us'])} | {rss_mb} | {r['failed']} | {rps_ratio} | {cpu_ratio} |")
 
 
+def read_rows(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            rows.append(dict(zip(COLUMNS, line.rstrip("\n").split("\t"))))
+    return rows
+
+
+def targets(path, idle_path=None):
+    """Worst case over payloads and protocols: a target holds only if it holds in every cell."""
+    rows = read_rows(path)
+    nginx = {(r["payload"], r["proto"], r["load"]): r for r in rows if r["server"] == "nginx"}
+    idle = {}
+    if idle_path:
+        with open(idle_path) as f:
+            for line in f:
+                server, alpn, opened, before, after = line.split()
+                idle.setdefault(server, {})[alpn] = (int(after) - int(before)) / 1024
+    servers = sorted({r["server"] for r in rows if r["server"] != "nginx"})
+    print("| target | " + " | ".join(servers) + " |")
+    print("|---|" + "---|" * len(servers))
+
+    def worst(server, metric, pick, load="c16"):
+        values = []
+        for r in rows:
+            if r["server"] != server or (load and r["load"] != load):
+                continue
+            n = nginx.get((r["payload"], r["proto"], r["load"]))
+            try:
+                values.append((metric(r, n), f"{r['payload']} {r['proto']}"))
+            except (TypeError, ValueError, ZeroDivisionError):
+                pass
+        return pick(values) if values else (float("nan"), "")
+
+    def cell(value, where, ok, fmt):
+        return f"{'met' if ok else 'MISSED'}: {fmt.format(value)} ({where})"
+
+    lines = [
+        ("CPU/request ≤ 2× nginx (worst, 16 conns)", lambda s: worst(s, lambda r, n: float(r["cpu_us"]) / float(n["cpu_us"]), max), lambda v: v <= 2, "{:.2f}×"),
+        ("req/s ≥ 0.6× nginx (worst, 16 conns)", lambda s: worst(s, lambda r, n: float(r["rps"]) / float(n["rps"]), min), lambda v: v >= 0.6, "{:.2f}×"),
+        ("one connection p99 < 0.3 ms (worst)", lambda s: worst(s, lambda r, n: float(r["p99_us"]), max, "c1"), lambda v: v < 300, "{:.0f} µs"),
+        ("RSS under load < 30 MB (max)", lambda s: worst(s, lambda r, n: float(r["rss_max_kb"]) / 1024, max, None), lambda v: v < 30, "{:.1f} MB"),
+    ]
+    for title, measure, ok, fmt in lines:
+        cells = []
+        for s in servers:
+            value, where = measure(s)
+            cells.append(cell(value, where, ok(value), fmt))
+        print(f"| {title} | " + " | ".join(cells) + " |")
+    if idle:
+        for alpn in ("http/1.1", "h2"):
+            cells = []
+            for s in servers:
+                v = idle.get(s, {}).get(alpn)
+                cells.append("n/a" if v is None else f"{'met' if v < 40 else 'MISSED'}: {v:.1f} MB")
+            print(f"| 1,000 idle TLS connections ({alpn}) < 40 MB extra | " + " | ".join(cells) + " |")
+
+
 if __name__ == "__main__":
-    {"latency": latency, "h2load": h2load, "table": table}[sys.argv[1]](*sys.argv[2:])
+    {"latency": latency, "h2load": h2load, "table": table, "targets": targets}[sys.argv[1]](*sys.argv[2:])

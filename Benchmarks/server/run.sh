@@ -239,12 +239,13 @@ echo >&2
   echo
   echo "## Memory"
   echo
-  echo "| server | RSS at start MB | VmHWM after load MB |"
-  echo "|---|---:|---:|"
+  echo "| server | RSS at start MB | VmHWM after load MB | RssAnon after load MB |"
+  echo "|---|---:|---:|---:|"
   for entry in "${baseline_rss[@]}"; do
     s=${entry%%=*}
     awk -v s="$s" -v a="${entry#*=}" -v b="$(status_kb VmHWM $(server_pids "$s"))" \
-      'BEGIN { printf "| %s | %.1f | %.1f |\n", s, a / 1024, b / 1024 }'
+      -v c="$(status_kb RssAnon $(server_pids "$s"))" \
+      'BEGIN { printf "| %s | %.1f | %.1f | %.1f |\n", s, a / 1024, b / 1024, c / 1024 }'
   done
 } | tee "$out/table.md"
 
@@ -266,5 +267,11 @@ if [[ $idle == 1 ]]; then
     done
   } | tee -a "$out/table.md"
 fi
+{
+  echo
+  echo "## Targets"
+  echo
+  python3 "$here/report.py" targets "$results" $([[ $idle == 1 ]] && echo "$idle_results")
+} | tee -a "$out/table.md"
 echo >&2
 echo "results: $out/table.md, $results" >&2
