@@ -5,6 +5,8 @@
   report.py h2load OUTFILE         -> "succeeded failed non2xx rps" from h2load's printed summary
   report.py table RESULTS.tsv      -> markdown tables and ratios vs nginx
   report.py targets RESULTS.tsv IDLE.tsv -> the issue's targets, met or not, per Tidegate server
+  report.py profile TREE.txt REQUESTS  -> cost centres from a demangled callgrind_annotate
+                                          --inclusive=yes --tree=calling listing (profile.sh)
 """
 import re
 import sys
@@ -137,5 +139,50 @@ def targets(path, idle_path=None):
             print(f"| 1,000 idle TLS connections ({alpn}) < 40 MB extra | " + " | ".join(cells) + " |")
 
 
+# (title, caller, callee): the callee's inclusive cost when called from that caller.
+COST_CENTRES = [
+    ("JSON parse of the review (AdmissionReviewRequest.init(bytes:))", "WebhookService.answer(_:endpoint:start:)", "AdmissionReviewRequest.init(bytes:)"),
+    ("policy (PolicyEngine.evaluate)", "AdmissionEngine.review(_:endpoint:)", "static PolicyEngine.evaluate(_:policy:scope:checks:)"),
+    ("warning texts (WarningBudget.render)", "AdmissionEngine.review(_:endpoint:)", "specialized static WarningBudget.render(_:)"),
+    ("all of AdmissionEngine.review", "WebhookService.answer(_:endpoint:start:)", "AdmissionEngine.review(_:endpoint:)"),
+    ("response JSON (JSONWriter.bytes in WebhookService.answer)", "WebhookService.answer(_:endpoint:start:)", "JSONWriter.bytes(_:)"),
+    ("decision log line (WebhookService.log)", "WebhookService.answer(_:endpoint:start:)", "WebhookService.log(_:endpoint:elapsed:)"),
+    ("metrics: ServerMetrics.decision", "WebhookService.answer(_:endpoint:start:)", "ServerMetrics.decision(_:endpoint:)"),
+    ("metrics: ServerMetrics.request", "closure #1 in WebhookService.admissionResponder.getter", "ServerMetrics.request(endpoint:status:)"),
+    ("TLS read + decrypt (EventLoop.read)", "EventLoop.readAvailable(_:)", "EventLoop.read(_:)"),
+    ("TLS encrypt + write (EventLoop.flush)", "EventLoop.readAvailable(_:)", "EventLoop.flush(_:closing:)"),
+    ("TLS handshakes (EventLoop.handshake)", "EventLoop.drive(_:)", "EventLoop.handshake(_:)"),
+]
+
+
+def profile(path, requests):
+    requests = int(requests)
+    line_re = re.compile(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+([*>])\s+[^:]*:(.*?)(?: \(([\d,]+)x\))? \[")
+    calls, total, current = {}, 0, None
+    for line in open(path):
+        m = re.match(r"\s*([\d,]+) \(100.0%\)\s+PROGRAM TOTALS", line)
+        if m:
+            total = int(m.group(1).replace(",", ""))
+            continue
+        m = line_re.match(line)
+        if not m:
+            continue
+        cost, kind, name = int(m.group(1).replace(",", "")), m.group(2), m.group(3)
+        if kind == "*":
+            current = name
+        elif current:
+            calls[(current, name)] = calls.get((current, name), 0) + cost
+    if not total:
+        print("no PROGRAM TOTALS in", path)
+        return
+    print(f"instructions per request: {total / requests:,.0f}")
+    print()
+    print("| cost centre (inclusive) | % of all | instructions per request |")
+    print("|---|---:|---:|")
+    for title, caller, callee in COST_CENTRES:
+        v = calls.get((caller, callee), 0)
+        print(f"| {title} | {100 * v / total:.1f}% | {v / requests:,.0f} |")
+
+
 if __name__ == "__main__":
-    {"latency": latency, "h2load": h2load, "table": table, "targets": targets}[sys.argv[1]](*sys.argv[2:])
+    {"latency": latency, "h2load": h2load, "table": table, "targets": targets, "profile": profile}[sys.argv[1]](*sys.argv[2:])
