@@ -59,10 +59,12 @@ callgrind_control -d "$server" >/dev/null
 kill "$server"; wait "$server" 2>/dev/null || true
 trap - EXIT
 
-dump=$(ls -t "$work"/callgrind.out* | grep -v '^.*callgrind.out$' | head -1 || true)
-dump=${dump:-$work/callgrind.out}
-demangle=cat
-command -v swift >/dev/null && demangle="swift demangle --simplified"
-callgrind_annotate --inclusive=yes --tree=calling --threshold=100 "$dump" 2>/dev/null | $demangle > "$work/tree.txt"
-echo "## $payload ${proto:-h2}, $requests requests, --event-loops 1 (call tree: $work/tree.txt)"
+# callgrind_control -d writes callgrind.out.1; the file without suffix holds only the exit dump.
+dump="$work/callgrind.out"
+for f in "$work"/callgrind.out.*; do [[ -s "$f" ]] && dump=$f; done
+demangle=(cat)
+command -v swift >/dev/null && demangle=(swift demangle --simplified)
+callgrind_annotate --inclusive=yes --tree=calling --threshold=100 "$dump" 2>/dev/null | "${demangle[@]}" > "$work/tree.txt"
+label=h2; [[ $proto == --h1 ]] && label=h1
+echo "## $payload $label, $requests requests, --event-loops 1 (call tree: $work/tree.txt)"
 python3 "$here/report.py" profile "$work/tree.txt" "$requests"

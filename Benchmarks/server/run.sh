@@ -14,6 +14,7 @@
 #
 # Environment: PAYLOADS (directory of AdmissionReview JSON files), BASE_PORT (default 18440),
 # NGINX_WORKERS (default 2), IDLE_CONNECTIONS (default 1000), TIDEGATE_LOG_LEVEL (default info).
+# shellcheck disable=SC2046  # PID lists (nginx master + workers) are split into words on purpose.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,7 +34,7 @@ while [[ $# -gt 0 ]]; do
     --skip-build) skip_build=1 ;;
     --no-idle) idle=0 ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -69,7 +70,9 @@ idle_results="$out/idle.tsv"
 started=()
 cleanup() {
   local pid
-  started+=($(jobs -p))
+  local jobs_left
+  mapfile -t jobs_left < <(jobs -p)
+  started+=("${jobs_left[@]}")
   for pid in "${started[@]:-}"; do
     [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
   done
