@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Helpers for run.sh.
+
+  report.py latency LOGFILE        -> "p50_us p99_us count" from an h2load --log-file
+  report.py h2load OUTFILE         -> "succeeded failed non2xx rps" from h2load's printed summary
+  report.py table RESULTS.tsv      -> markdown tables and ratios vs nginx
+  report.py targets RESULTS.tsv IDLE.tsv -> the issue's targets, met or not, per Tidegate server
+  report.py profile TREE.txt REQUESTS  -> cost centres from a demangled callgrind_annotate
+                                          --inclusive=yes --tree=calling listing (profile.sh)
+"""
+import re
+import sys
+
+
+def latency(path):
+    times = []
+    with open(path) as f:
+        for line in f:
+            cols = line.split("\t")
+            if len(cols) >= 3 and cols[1].startswith("2"):
+                times.append(int(cols[2]))
+    if not times:
+        print("nan nan 0")
+        return
+    times.sort()
+
+    def pct(p):
+        # nearest-rank percentile
+        k = max(0, min(len(times) - 1, int(round(p / 100 * len(times) + 0.5)) - 1))
+        return times[k]
+
+    print(pct(50), pct(99), len(times))
+
+
+def h2load(path):
+    text = open(path).read()
+    m = re.search(r"requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed", text)
+    s = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", text)
+    r = re.search(r"finished in [\d.]+m?s, ([\d.]+) req/s", text)
+    if not (m and s and r):
+        print("0 0 0 0")
+        return
+    non2xx = int(s.group(2)) + int(s.group(3)) + int(s.group(4))
+    print(m.group(1), m.group(2), non2xx, r.group(1))
+
+
+COLUMNS = ["server", "proto", "payload", "load", "requests", "failed", "rps", "cpu_ticks", "cpu_us",
+           "p50_us", "p99_us", "rss_max_kb"]
+
+
+def table(path):
+    rows = read_rows(path)
+    key = lambda r: (r["payload"], r["proto"], r["load"])
+    nginx = {key(r): r for r in rows if r["server"] == "nginx"}
+
+    def f(x, digits=0):
+        try:
+            v = float(x)
+        except ValueError:
+            return x
+        return f"{v:,.{digits}f}"
+
+    def ratio(a, b, digits=2):
+        try:
+            return f"{float(a) / float(b):.{digits}f}"
+        except (ValueError, ZeroDivisionError):
+            return "n/a"
+
+    print("| payload | proto | load | server | req/s | CPU µs/req | p50 µs | p99 µs | max RSS MB | failed | req/s ÷ nginx | CPU/req ÷ nginx |")
+    print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    order = {"pod-small": 0, "deployment-typical": 1, "pod-large": 2}
+    rows.sort(key=lambda r: (order.get(r["payload"], 9), r["payload"], r["proto"], r["load"], r["server"] != "nginx", r["server"]))
+    for r in rows:
+        n = nginx.get(key(r))
+        rps_ratio = ratio(r["rps"], n["rps"]) if n and r["server"] != "nginx" else ""
+        cpu_ratio = ratio(r["cpu_us"], n["cpu_us"]) if n and r["server"] != "nginx" else ""
+        rss_mb = f(float(r["rss_max_kb"]) / 1024, 1) if r["rss_max_kb"] not in ("", "nan") else "n/a"
+        print(f"| {r['payload']} | {r['proto']} | {r['load']} | {r['server']} | {f(r['rps'])} | {f(r['cpu_us'], 1)} | "
+              f"{f(r['p50_us'])} | {f(r['p99_us'])} | {rss_mb} | {r['failed']} | {rps_ratio} | {cpu_ratio} |")
+
+
+def read_rows(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            rows.append(dict(zip(COLUMNS, line.rstrip("\n").split("\t"))))
+    return rows
+
+
+def targets(path, idle_path=None):
+    """Worst case over payloads and protocols: a target holds only if it holds in every cell."""
+    rows = read_rows(path)
+    nginx = {(r["payload"], r["proto"], r["load"]): r for r in rows if r["server"] == "nginx"}
+    idle = {}
+    if idle_path:
+        with open(idle_path) as f:
+            for line in f:
+                server, alpn, opened, before, after = line.split()
+                idle.setdefault(server, {})[alpn] = (int(after) - int(before)) / 1024
+    servers = sorted({r["server"] for r in rows if r["server"] != "nginx"})
+    print("| target | " + " | ".join(servers) + " |")
+    print("|---|" + "---|" * len(servers))
+
+    def worst(server, metric, pick, load="c16"):
+        values = []
+        for r in rows:
+            if r["server"] != server or (load and r["load"] != load):
+                continue
+            n = nginx.get((r["payload"], r["proto"], r["load"]))
+            try:
+                values.append((metric(r, n), f"{r['payload']} {r['proto']}"))
+            except (TypeError, ValueError, ZeroDivisionError):
+                pass
+        return pick(values) if values else (float("nan"), "")
+
+    def cell(value, where, ok, fmt):
+        return f"{'met' if ok else 'MISSED'}: {fmt.format(value)} ({where})"
+
+    lines = [
+        ("CPU/request ≤ 2× nginx (worst, 16 conns)", lambda s: worst(s, lambda r, n: float(r["cpu_us"]) / float(n["cpu_us"]), max), lambda v: v <= 2, "{:.2f}×"),
+        ("req/s ≥ 0.6× nginx (worst, 16 conns)", lambda s: worst(s, lambda r, n: float(r["rps"]) / float(n["rps"]), min), lambda v: v >= 0.6, "{:.2f}×"),
+        ("one connection p99 < 0.3 ms (worst)", lambda s: worst(s, lambda r, n: float(r["p99_us"]), max, "c1"), lambda v: v < 300, "{:.0f} µs"),
+        ("RSS under load < 30 MB (max)", lambda s: worst(s, lambda r, n: float(r["rss_max_kb"]) / 1024, max, None), lambda v: v < 30, "{:.1f} MB"),
+    ]
+    for title, measure, ok, fmt in lines:
+        cells = []
+        for s in servers:
+            value, where = measure(s)
+            cells.append(cell(value, where, ok(value), fmt))
+        print(f"| {title} | " + " | ".join(cells) + " |")
+    if idle:
+        for alpn in ("http/1.1", "h2"):
+            cells = []
+            for s in servers:
+                v = idle.get(s, {}).get(alpn)
+                cells.append("n/a" if v is None else f"{'met' if v < 40 else 'MISSED'}: {v:.1f} MB")
+            print(f"| 1,000 idle TLS connections ({alpn}) < 40 MB extra | " + " | ".join(cells) + " |")
+
+
+# (title, caller, callee): the callee's inclusive cost when called from that caller.
+COST_CENTRES = [
+    ("JSON parse of the review (AdmissionReviewRequest.init(bytes:))", "WebhookService.answer(_:endpoint:start:)", "AdmissionReviewRequest.init(bytes:)"),
+    ("policy (PolicyEngine.evaluate)", "AdmissionEngine.review(_:endpoint:)", "static PolicyEngine.evaluate(_:policy:scope:checks:)"),
+    ("warning texts (WarningBudget.render)", "AdmissionEngine.review(_:endpoint:)", "specialized static WarningBudget.render(_:)"),
+    ("all of AdmissionEngine.review", "WebhookService.answer(_:endpoint:start:)", "AdmissionEngine.review(_:endpoint:)"),
+    ("response JSON (JSONWriter.bytes in WebhookService.answer)", "WebhookService.answer(_:endpoint:start:)", "JSONWriter.bytes(_:)"),
+    ("decision log line (WebhookService.log)", "WebhookService.answer(_:endpoint:start:)", "WebhookService.log(_:endpoint:elapsed:)"),
+    ("metrics: ServerMetrics.decision", "WebhookService.answer(_:endpoint:start:)", "ServerMetrics.decision(_:endpoint:)"),
+    ("metrics: ServerMetrics.request", "closure #1 in WebhookService.admissionResponder.getter", "ServerMetrics.request(endpoint:status:)"),
+    ("TLS read + decrypt (EventLoop.read)", "EventLoop.readAvailable(_:)", "EventLoop.read(_:)"),
+    ("TLS encrypt + write (EventLoop.flush)", "EventLoop.readAvailable(_:)", "EventLoop.flush(_:closing:)"),
+    ("TLS handshakes (EventLoop.handshake)", "EventLoop.drive(_:)", "EventLoop.handshake(_:)"),
+]
+
+
+def profile(path, requests):
+    requests = int(requests)
+    line_re = re.compile(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+([*>])\s+[^:]*:(.*?)(?: \(([\d,]+)x\))? \[")
+    calls, total, current = {}, 0, None
+    for line in open(path):
+        m = re.match(r"\s*([\d,]+) \(100.0%\)\s+PROGRAM TOTALS", line)
+        if m:
+            total = int(m.group(1).replace(",", ""))
+            continue
+        m = line_re.match(line)
+        if not m:
+            continue
+        cost, kind, name = int(m.group(1).replace(",", "")), m.group(2), m.group(3)
+        if kind == "*":
+            current = name
+        elif current:
+            calls[(current, name)] = calls.get((current, name), 0) + cost
+    if not total:
+        print("no PROGRAM TOTALS in", path)
+        return
+    print(f"instructions per request: {total / requests:,.0f}")
+    print()
+    print("| cost centre (inclusive) | % of all | instructions per request |")
+    print("|---|---:|---:|")
+    for title, caller, callee in COST_CENTRES:
+        v = calls.get((caller, callee), 0)
+        print(f"| {title} | {100 * v / total:.1f}% | {v / requests:,.0f} |")
+
+
+if __name__ == "__main__":
+    {"latency": latency, "h2load": h2load, "table": table, "targets": targets, "profile": profile}[sys.argv[1]](*sys.argv[2:])
