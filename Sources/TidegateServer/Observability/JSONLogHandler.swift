@@ -24,19 +24,25 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var object = JSONObject()
-        object["time"] = .string(Self.timestamp())
-        object["level"] = .string(event.level.rawValue)
-        object["logger"] = .string(label)
-        object["msg"] = .string(event.message.description)
-        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
-        for key in merged.keys.sorted() {
-            object[key] = Self.json(merged[key]!)
+        // Written straight into bytes: one line per admission decision is on the request path.
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        func field(_ key: String, _ value: JSONValue) {
+            out.append(out.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            JSONWriter.appendString(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            JSONWriter().write(value, into: &out)
         }
-        var bytes = JSONWriter().bytes(.object(object))
-        bytes.append(UInt8(ascii: "\n"))
+        field("time", .string(Self.timestamp()))
+        field("level", .string(event.level.rawValue))
+        field("logger", .string(label))
+        field("msg", .string(event.message.description))
+        let own = event.metadata ?? [:]
+        for key in own.keys.sorted() { field(key, Self.json(own[key]!)) }
+        for key in metadata.keys.sorted() where own[key] == nil { field(key, Self.json(metadata[key]!)) }
+        out.append(contentsOf: "}\n".utf8)
         // One write(2) per line: lines from several event-loop threads never interleave.
-        _ = bytes.withUnsafeBytes { Glibc.write(fileDescriptor, $0.baseAddress, $0.count) }
+        _ = out.withUnsafeBytes { Glibc.write(fileDescriptor, $0.baseAddress, $0.count) }
     }
 
     static func json(_ value: Logger.Metadata.Value) -> JSONValue {

@@ -54,8 +54,21 @@ public final class ServerMetrics: Sendable {
         reloadsFailed = failed
     }
 
+    /// Counters by label values, made once: the registry builds and validates names on every
+    /// `makeCounter`, which measured at several microseconds per request.
+    private let counters = Mutex<[String: Counter]>([:])
+
+    private func counter(_ key: String, _ make: () -> Counter) -> Counter {
+        if let c = counters.withLock({ $0[key] }) { return c }
+        let c = make()
+        counters.withLock { $0[key] = c }
+        return c
+    }
+
     public func request(endpoint: String, status: Int) {
-        registry.makeCounter(descriptor: Self.requests, labels: [("endpoint", endpoint), ("code", String(status))]).increment()
+        counter("r\u{0}\(endpoint)\u{0}\(status)") {
+            registry.makeCounter(descriptor: Self.requests, labels: [("endpoint", endpoint), ("code", String(status))])
+        }.increment()
     }
 
     public func latency(endpoint: String, _ duration: Duration) {
@@ -63,10 +76,14 @@ public final class ServerMetrics: Sendable {
     }
 
     public func decision(_ decision: AdmissionDecision, endpoint: String) {
-        registry.makeCounter(descriptor: Self.decisions,
-                             labels: [("endpoint", endpoint), ("allowed", decision.allowed ? "true" : "false")]).increment()
+        let allowed = decision.allowed ? "true" : "false"
+        counter("d\u{0}\(endpoint)\u{0}\(allowed)") {
+            registry.makeCounter(descriptor: Self.decisions, labels: [("endpoint", endpoint), ("allowed", allowed)])
+        }.increment()
         for finding in decision.findings {
-            registry.makeCounter(descriptor: Self.findings, labels: [("rule", finding.rule), ("action", finding.action.rawValue)]).increment()
+            counter("f\u{0}\(finding.rule)\u{0}\(finding.action.rawValue)") {
+                registry.makeCounter(descriptor: Self.findings, labels: [("rule", finding.rule), ("action", finding.action.rawValue)])
+            }.increment()
         }
     }
 
