@@ -88,15 +88,20 @@ public final class WebhookService: Sendable {
     private func log(_ d: AdmissionDecision, endpoint: AdmissionEndpoint, elapsed: Duration) {
         guard logger.logLevel <= .info else { return }
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-        var metadata: Logger.Metadata = [
-            "uid": "\(d.uid)", "kind": "\(d.kind)", "namespace": "\(d.namespace)", "name": "\(d.name)",
-            "operation": "\(d.operation)", "user": "\(d.username)", "allowed": .stringConvertible(d.allowed),
-            "endpoint": "\(endpoint.rawValue)", "latency_us": .stringConvertible(Int(micros)),
-            "rules": .array(d.findings.map { .string("\($0.rule)=\($0.action.rawValue)") }),
-        ]
-        if let skipped = d.skippedBecause { metadata["skipped"] = "\(skipped)" }
-        if d.patchOperations > 0 { metadata["patch_ops"] = .stringConvertible(d.patchOperations) }
-        logger.info("decision", metadata: metadata)
+        var fields = JSONLogFields()
+        fields.add("uid", d.uid)
+        fields.add("kind", d.kind)
+        fields.add("namespace", d.namespace)
+        fields.add("name", d.name)
+        fields.add("operation", d.operation)
+        fields.add("user", d.username)
+        fields.add("allowed", d.allowed)
+        fields.add("endpoint", endpoint.rawValue)
+        fields.add("latency_us", Int(micros))
+        fields.add("rules", d.findings.map { "\($0.rule)=\($0.action.rawValue)" })
+        if let skipped = d.skippedBecause { fields.add("skipped", skipped) }
+        if d.patchOperations > 0 { fields.add("patch_ops", d.patchOperations) }
+        logger.info("decision", metadata: ["decision": .stringConvertible(fields)])
     }
 
     /// `application/json`, optionally with parameters (`; charset=utf-8`), any case.

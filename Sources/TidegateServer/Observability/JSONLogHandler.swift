@@ -38,7 +38,17 @@ public struct JSONLogHandler: LogHandler {
         field("logger", .string(label))
         field("msg", .string(event.message.description))
         let own = event.metadata ?? [:]
-        for key in own.keys.sorted() { field(key, Self.json(own[key]!)) }
+        for key in own.keys.sorted() {
+            // Pre-encoded fields are spliced in at top level, under their own names.
+            if case .stringConvertible(let value) = own[key]!, let fields = value as? JSONLogFields {
+                if !fields.bytes.isEmpty {
+                    out.append(UInt8(ascii: ","))
+                    out.append(contentsOf: fields.bytes)
+                }
+                continue
+            }
+            field(key, Self.json(own[key]!))
+        }
         for key in metadata.keys.sorted() where own[key] == nil { field(key, Self.json(metadata[key]!)) }
         out.append(contentsOf: "}\n".utf8)
         // One write(2) per line: lines from several event-loop threads never interleave.
@@ -75,4 +85,46 @@ public struct JSONLogHandler: LogHandler {
         return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
     }
+}
+
+/// Fields already encoded as JSON members (`"uid":"…","allowed":true`), for log lines on the
+/// request path: building a metadata dictionary of strings per request cost more than the
+/// policy decision it records.
+public struct JSONLogFields: CustomStringConvertible, Sendable {
+    public private(set) var bytes: [UInt8] = []
+
+    public init() { bytes.reserveCapacity(256) }
+
+    private mutating func key(_ name: String) {
+        if !bytes.isEmpty { bytes.append(UInt8(ascii: ",")) }
+        JSONWriter.appendString(name, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    public mutating func add(_ name: String, _ value: String) {
+        key(name)
+        JSONWriter.appendString(value, into: &bytes)
+    }
+
+    public mutating func add(_ name: String, _ value: Bool) {
+        key(name)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    public mutating func add(_ name: String, _ value: Int) {
+        key(name)
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    public mutating func add(_ name: String, _ values: [String]) {
+        key(name)
+        bytes.append(UInt8(ascii: "["))
+        for (i, v) in values.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONWriter.appendString(v, into: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    public var description: String { String(decoding: bytes, as: UTF8.self) }
 }

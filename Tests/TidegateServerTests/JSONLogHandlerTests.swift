@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import Testing
+import TidegateJSON
+@testable import TidegateServer
+
+@Suite("JSON log lines")
+struct JSONLogHandlerTests {
+    /// Logs through a pipe and returns the line the handler wrote.
+    func line(_ body: (Logger) -> Void) throws -> JSONValue {
+        let pipe = Pipe()
+        let fd = pipe.fileHandleForWriting.fileDescriptor
+        let logger = Logger(label: "tidegate") { JSONLogHandler(label: $0, level: .info, fileDescriptor: fd) }
+        body(logger)
+        try pipe.fileHandleForWriting.close()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.hasSuffix("\n") && text.filter { $0 == "\n" }.count == 1, "exactly one line")
+        return try JSONReader().parse(Array(data.dropLast()))
+    }
+
+    @Test func aDecisionLineCarriesEveryFieldAtTopLevelWithItsJSONType() throws {
+        var fields = JSONLogFields()
+        fields.add("uid", "u-1")
+        fields.add("allowed", false)
+        fields.add("latency_us", 42)
+        fields.add("rules", ["images.mutableTag=warn", "quote\"d"])
+        let value = try line { $0.info("decision", metadata: ["decision": .stringConvertible(fields)]) }
+        #expect(value["msg"] == "decision")
+        #expect(value["level"] == "info")
+        #expect(value["uid"] == "u-1")
+        #expect(value["allowed"] == false)
+        #expect(value["latency_us"] == 42)
+        #expect(value["rules"] == ["images.mutableTag=warn", "quote\"d"])
+        #expect(value["decision"] == nil)
+        #expect(value["time"]?.stringValue?.hasSuffix("Z") == true)
+    }
+
+    @Test func ordinaryMetadataIsWrittenWithTypes() throws {
+        let value = try line { $0.info("serving", metadata: ["port": .stringConvertible(8443), "tls": .stringConvertible(true), "host": "::"]) }
+        #expect(value["port"] == 8443)
+        #expect(value["tls"] == true)
+        #expect(value["host"] == "::")
+    }
+
+    @Test func messagesBelowTheLevelAreNotWritten() throws {
+        let pipe = Pipe()
+        let fd = pipe.fileHandleForWriting.fileDescriptor
+        let logger = Logger(label: "t") { JSONLogHandler(label: $0, level: .warning, fileDescriptor: fd) }
+        logger.info("quiet")
+        try pipe.fileHandleForWriting.close()
+        #expect(pipe.fileHandleForReading.readDataToEndOfFile().isEmpty)
+    }
+}
