@@ -88,7 +88,7 @@ public struct AdmissionEngine: Sendable {
             return AdmissionOutcome(response: response, decision: decision)
         }
 
-        let evaluation = PolicyEngine.evaluate(pod, policy: policy, scope: scope)
+        let evaluation = PolicyEngine.evaluate(pod, policy: policy, scope: scope, fixes: .denials)
         var denials: [Finding] = []
         var warnings: [Finding] = []
         var audited: [Finding] = []

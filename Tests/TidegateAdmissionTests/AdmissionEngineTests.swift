@@ -221,3 +221,29 @@ struct WarningTextTests {
         #expect(WarningBudget.clip("short", to: 120) == "short")
     }
 }
+
+@Suite("Fix demand")
+struct FixDemandTests {
+    static let pod: JSONValue = ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "p"],
+                                 "spec": ["containers": [["name": "c", "image": "nginx", "securityContext": ["privileged": true]]]]]
+
+    @Test func aValidatingReviewBuildsFixesOnlyForDenials() {
+        let evaluation = PolicyEngine.evaluate(Self.pod, policy: .default, fixes: .denials)
+        let privileged = evaluation.findings.first { $0.rule == RuleID.privileged }
+        let implicit = evaluation.findings.first { $0.rule == RuleID.implicitRegistry }
+        #expect(privileged?.action == .deny && privileged?.fix != nil)
+        #expect(implicit?.action == .warn && implicit?.fix == nil)
+    }
+
+    @Test func everyFixIsBuiltByDefault() {
+        let evaluation = PolicyEngine.evaluate(Self.pod, policy: .default)
+        #expect(evaluation.findings.first { $0.rule == RuleID.implicitRegistry }?.fix != nil)
+    }
+
+    @Test func theRulesAndActionsDoNotDependOnTheDemand() {
+        let a = PolicyEngine.evaluate(Self.pod, policy: .default, fixes: .denials).findings
+        let b = PolicyEngine.evaluate(Self.pod, policy: .default).findings
+        #expect(a.map(\.rule) == b.map(\.rule))
+        #expect(a.map(\.message) == b.map(\.message))
+    }
+}

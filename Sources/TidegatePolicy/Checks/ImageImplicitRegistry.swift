@@ -22,8 +22,8 @@ enum ImageImplicitRegistryCheck {
             return [Violation(
                 path: path, container: container.ref,
                 message: "image names no registry and resolves to Docker Hub: \(image.familiar) → \(qualified)",
-                fix: Fix("write the registry: \(qualified)",
-                         ContainerImage.replace(path, with: qualified)))]
+                fix: context.fix(Fix("write the registry: \(qualified)",
+                         ContainerImage.replace(path, with: qualified))))]
         }
     }
 }

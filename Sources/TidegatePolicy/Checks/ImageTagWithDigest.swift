@@ -20,8 +20,8 @@ enum ImageTagWithDigestCheck {
             return [Violation(
                 path: path, container: container.ref,
                 message: "image \(ContainerImage.quoted(image)) has both the tag :\(tag) and a digest; the runtime pulls the digest and ignores the tag",
-                fix: Fix("drop the ignored tag: \(pinned)",
-                         ContainerImage.replace(path, with: pinned)))]
+                fix: context.fix(Fix("drop the ignored tag: \(pinned)",
+                         ContainerImage.replace(path, with: pinned))))]
         }
     }
 }

@@ -35,7 +35,7 @@ enum AllowPrivilegeEscalationCheck {
                 : "allowPrivilegeEscalation is not set to false; unset, processes can gain privileges (setuid binaries, file capabilities)"
             return [Violation(
                 path: path, container: container.ref, message: message,
-                fix: Fix("set allowPrivilegeEscalation: false", FixBuilder.set(false, at: path, in: pod.object)))]
+                fix: context.fix(Fix("set allowPrivilegeEscalation: false", FixBuilder.set(false, at: path, in: pod.object))))]
         }
     }
 }

@@ -64,7 +64,7 @@ enum MisplacedFieldsCheck {
                 path: path, container: nil,
                 message: "pod-level securityContext.\(field) is ignored: the field exists only on containers, "
                     + "so Kubernetes drops it at pod level",
-                fix: Fix(summary, operations)))
+                fix: context.fix(Fix(summary, operations))))
         }
         return out
     }

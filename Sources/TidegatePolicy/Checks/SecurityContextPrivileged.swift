@@ -21,7 +21,7 @@ enum PrivilegedCheck {
             return [Violation(
                 path: path, container: container.ref,
                 message: "runs privileged (privileged: true gives it every capability and all host devices)",
-                fix: Fix("set privileged: false", FixBuilder.set(false, at: path, in: context.pod.object)))]
+                fix: context.fix(Fix("set privileged: false", FixBuilder.set(false, at: path, in: context.pod.object))))]
         }
     }
 }

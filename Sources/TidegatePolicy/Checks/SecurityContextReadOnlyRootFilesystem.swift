@@ -35,7 +35,7 @@ enum ReadOnlyRootFilesystemCheck {
             }
             return [Violation(
                 path: path, container: container.ref, message: message,
-                fix: Fix("set readOnlyRootFilesystem: true", FixBuilder.set(true, at: path, in: pod.object)))]
+                fix: context.fix(Fix("set readOnlyRootFilesystem: true", FixBuilder.set(true, at: path, in: pod.object))))]
         }
     }
 }

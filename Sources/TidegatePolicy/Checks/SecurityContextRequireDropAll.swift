@@ -27,7 +27,7 @@ enum RequireDropAllCheck {
                 : "does not drop ALL capabilities (capabilities.drop lacks ALL), so it keeps the runtime's default set"
             return [Violation(
                 path: path, container: container.ref, message: message,
-                fix: Fix("add ALL to capabilities.drop", FixBuilder.appendUnique("ALL", toArrayAt: path, in: pod.object)))]
+                fix: context.fix(Fix("add ALL to capabilities.drop", FixBuilder.appendUnique("ALL", toArrayAt: path, in: pod.object))))]
         }
     }
 }

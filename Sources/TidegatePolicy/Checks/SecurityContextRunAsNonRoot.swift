@@ -70,7 +70,7 @@ enum RunAsNonRootCheck {
             }
             return [Violation(
                 path: nonRootPath, container: container.ref, message: message,
-                fix: Fix("set runAsNonRoot: true", setNonRoot))]
+                fix: context.fix(Fix("set runAsNonRoot: true", setNonRoot)))]
         }
     }
 }

@@ -28,6 +28,29 @@ public struct CheckContext: Sendable {
     public let pod: PodUnderReview
     public let policy: Policy
     public let scope: ContainerScope
+    /// Whether the caller will show or apply fixes for this check's findings. A validating
+    /// review shows fixes only in a denial, so warnings skip building them.
+    public var wantsFixes: Bool = true
+
+    public init(pod: PodUnderReview, policy: Policy, scope: ContainerScope, wantsFixes: Bool = true) {
+        self.pod = pod
+        self.policy = policy
+        self.scope = scope
+        self.wantsFixes = wantsFixes
+    }
+
+    /// `make()` when fixes are wanted, nil otherwise (built only on demand).
+    public func fix(_ make: @autoclosure () -> Fix) -> Fix? {
+        wantsFixes ? make() : nil
+    }
+}
+
+/// Which findings need their fixes built.
+public enum FixDemand: Sendable {
+    /// Every finding (the CLI, the mutating endpoint).
+    case all
+    /// Only findings that deny once the policy's mode applies (a validating review's message).
+    case denials
 }
 
 /// A registered check: its stable id, how the policy sets its action, and one pure function

@@ -31,17 +31,19 @@ public struct FixResult: Sendable {
 public enum PolicyEngine {
     public static func evaluate(
         _ object: JSONValue, policy: Policy, scope: ContainerScope = .all,
-        checks: [CheckRegistration] = Checks.all
+        checks: [CheckRegistration] = Checks.all, fixes: FixDemand = .all
     ) -> PolicyEvaluation {
         guard let pod = PodUnderReview(object: object) else { return PolicyEvaluation(pod: nil, findings: []) }
-        return evaluate(pod, policy: policy, scope: scope, checks: checks)
+        return evaluate(pod, policy: policy, scope: scope, checks: checks, fixes: fixes)
     }
 
     public static func evaluate(
         _ pod: PodUnderReview, policy: Policy, scope: ContainerScope = .all,
-        checks: [CheckRegistration] = Checks.all
+        checks: [CheckRegistration] = Checks.all, fixes: FixDemand = .all
     ) -> PolicyEvaluation {
-        let context = CheckContext(pod: pod, policy: policy, scope: scope)
+        var context = CheckContext(pod: pod, policy: policy, scope: scope)
+        // Folding duplicates compares fixes, so with the standards on every fix is built.
+        let everyFix = fixes == .all || policy.podSecurity != nil
         // The Pod Security Standards follow the version the policy pins them to; Tidegate's own
         // rules follow the newest.
         let podSecurityVersion = policy.podSecurity?.version ?? .latest
@@ -51,6 +53,7 @@ public enum PolicyEngine {
             guard action != .off else { continue }
             let version = PodSecurity.isRule(check.id) ? podSecurityVersion : .latest
             guard let evaluate = check.implementation(at: version) else { continue }
+            context.wantsFixes = everyFix || policy.effectiveAction(action) == .deny
             for violation in evaluate(context) {
                 findings.append(Finding(rule: check.id, action: action, violation: violation))
             }

@@ -23,7 +23,7 @@ enum PodSecurityAllowPrivilegeEscalation {
                 path: path, container: container.ref,
                 message: PodSecurityText.message(
                     "allowPrivilegeEscalation != false", "must set securityContext.allowPrivilegeEscalation=false"),
-                fix: Fix("set allowPrivilegeEscalation: false", FixBuilder.set(false, at: path, in: pod.object))))
+                fix: context.fix(Fix("set allowPrivilegeEscalation: false", FixBuilder.set(false, at: path, in: pod.object)))))
         }
     }
 

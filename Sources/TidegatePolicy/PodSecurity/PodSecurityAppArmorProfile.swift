@@ -28,8 +28,8 @@ enum PodSecurityAppArmorProfile {
                 message: PodSecurityText.message(
                     reason,
                     "\(PodSecurityText.subject(container))must not set AppArmor profile type to \(PodSecurityText.quoted(type ?? ""))"),
-                fix: Fix("set appArmorProfile.type: RuntimeDefault",
-                         FixBuilder.set(PodSecurityFix.runtimeDefault, at: profilePath, in: pod.object))))
+                fix: context.fix(Fix("set appArmorProfile.type: RuntimeDefault",
+                         FixBuilder.set(PodSecurityFix.runtimeDefault, at: profilePath, in: pod.object)))))
         }
         if context.reviewsPodFields { annotations(context, into: &out) }
         return out
@@ -50,8 +50,8 @@ enum PodSecurityAppArmorProfile {
                 path: path, container: nil,
                 message: PodSecurityText.message(
                     reason, "annotation \(key)=\(PodSecurityText.quoted(value)) must be runtime/default or localhost/<profile>"),
-                fix: Fix("set annotation \(key): runtime/default",
-                         FixBuilder.set("runtime/default", at: path, in: context.pod.object))))
+                fix: context.fix(Fix("set annotation \(key): runtime/default",
+                         FixBuilder.set("runtime/default", at: path, in: context.pod.object)))))
         }
     }
 }

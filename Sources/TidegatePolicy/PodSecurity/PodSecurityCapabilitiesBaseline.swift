@@ -29,9 +29,9 @@ enum PodSecurityCapabilitiesBaseline {
                 message: PodSecurityText.message(
                     "non-default capabilities",
                     "must not include \(PodSecurityText.quoted(forbidden)) in securityContext.capabilities.add"),
-                fix: Fix(
+                fix: context.fix(Fix(
                     "remove \(forbidden.joined(separator: ", ")) from capabilities.add",
-                    PodSecurityFix.keepOnly({ allowed.contains($0) }, in: add, at: path, of: pod.object))))
+                    PodSecurityFix.keepOnly({ allowed.contains($0) }, in: add, at: path, of: pod.object)))))
         }
     }
 }

@@ -28,7 +28,7 @@ enum PodSecurityCapabilitiesRestricted {
                 out.append(Violation(
                     path: path, container: container.ref,
                     message: PodSecurityText.message(reason, "must set securityContext.capabilities.drop=[\"ALL\"]"),
-                    fix: Fix("add ALL to capabilities.drop", FixBuilder.appendUnique("ALL", toArrayAt: path, in: pod.object))))
+                    fix: context.fix(Fix("add ALL to capabilities.drop", FixBuilder.appendUnique("ALL", toArrayAt: path, in: pod.object)))))
             }
             if let add = capabilities?.field("add")?.arrayValue,
                add.contains(where: { $0.stringValue.map { !allowedAdd($0) } ?? false }) {
@@ -39,9 +39,9 @@ enum PodSecurityCapabilitiesRestricted {
                     path: path, container: container.ref,
                     message: PodSecurityText.message(
                         reason, "must not include \(PodSecurityText.quoted(forbidden)) in securityContext.capabilities.add"),
-                    fix: Fix(
+                    fix: context.fix(Fix(
                         "remove \(forbidden.joined(separator: ", ")) from capabilities.add",
-                        PodSecurityFix.keepOnly(allowedAdd, in: add, at: path, of: pod.object))))
+                        PodSecurityFix.keepOnly(allowedAdd, in: add, at: path, of: pod.object)))))
             }
         }
     }

@@ -18,7 +18,7 @@ enum PodSecurityPrivileged {
             out.append(Violation(
                 path: path, container: container.ref,
                 message: PodSecurityText.message("privileged", "must not set securityContext.privileged=true"),
-                fix: Fix("set privileged: false", FixBuilder.set(false, at: path, in: pod.object))))
+                fix: context.fix(Fix("set privileged: false", FixBuilder.set(false, at: path, in: pod.object)))))
         }
     }
 }

@@ -27,7 +27,7 @@ enum PodSecurityProcMount {
                 path: path, container: container.ref,
                 message: PodSecurityText.message(
                     "procMount", "must not set securityContext.procMount to \(PodSecurityText.quoted(procMount))"),
-                fix: Fix("set procMount: Default", FixBuilder.set("Default", at: path, in: pod.object))))
+                fix: context.fix(Fix("set procMount: Default", FixBuilder.set("Default", at: path, in: pod.object)))))
         }
     }
 

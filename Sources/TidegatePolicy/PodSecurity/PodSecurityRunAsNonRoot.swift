@@ -28,7 +28,7 @@ enum PodSecurityRunAsNonRoot {
             out.append(Violation(
                 path: path, container: nil,
                 message: PodSecurityText.message(reason, "pod must not set securityContext.runAsNonRoot=false"),
-                fix: Fix("set runAsNonRoot: true", FixBuilder.set(true, at: path, in: pod.object))))
+                fix: context.fix(Fix("set runAsNonRoot: true", FixBuilder.set(true, at: path, in: pod.object)))))
         }
         out += pod.eachContainer(context.scope) { i, out in
             switch pod.containerContext(i)?.field("runAsNonRoot")?.boolValue {
@@ -40,7 +40,7 @@ enum PodSecurityRunAsNonRoot {
                 out.append(Violation(
                     path: path, container: container.ref,
                     message: PodSecurityText.message(reason, "must not set securityContext.runAsNonRoot=false"),
-                    fix: Fix("set runAsNonRoot: true", FixBuilder.set(true, at: path, in: pod.object))))
+                    fix: context.fix(Fix("set runAsNonRoot: true", FixBuilder.set(true, at: path, in: pod.object)))))
             case nil:
                 guard podValue != true, !podReported else { return }
                 let container = pod.containers[i]
@@ -49,9 +49,9 @@ enum PodSecurityRunAsNonRoot {
                 out.append(Violation(
                     path: path, container: container.ref,
                     message: PodSecurityText.message(reason, "pod or container must set securityContext.runAsNonRoot=true"),
-                    fix: Fix(
+                    fix: context.fix(Fix(
                         context.reviewsPodFields ? "set runAsNonRoot: true in the pod securityContext" : "set runAsNonRoot: true",
-                        FixBuilder.set(true, at: target, in: pod.object))))
+                        FixBuilder.set(true, at: target, in: pod.object)))))
             }
         }
         return out

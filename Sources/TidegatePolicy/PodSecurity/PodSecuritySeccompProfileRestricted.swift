@@ -44,10 +44,10 @@ enum PodSecuritySeccompProfileRestricted {
                 message: PodSecurityText.message(
                     "seccompProfile",
                     "pod or container must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\""),
-                fix: Fix(
+                fix: context.fix(Fix(
                     context.reviewsPodFields
                         ? "set seccompProfile.type: RuntimeDefault in the pod securityContext" : "set seccompProfile.type: RuntimeDefault",
-                    FixBuilder.set(PodSecurityFix.runtimeDefault, at: target, in: pod.object))))
+                    FixBuilder.set(PodSecurityFix.runtimeDefault, at: target, in: pod.object)))))
         }
         return out
     }
