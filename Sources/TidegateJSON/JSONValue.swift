@@ -102,7 +102,13 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     /// apiserver) reads it: a policy must see the value Kubernetes will use.
     public subscript(key: String) -> JSONValue? {
         get {
-            for m in members.reversed() where m.key == key { return m.value }
+            // Comparing lengths first skips most members without a full string comparison.
+            let count = key.utf8.count
+            var i = members.count
+            while i > 0 {
+                i -= 1
+                if members[i].key.utf8.count == count && members[i].key == key { return members[i].value }
+            }
             return nil
         }
         set {

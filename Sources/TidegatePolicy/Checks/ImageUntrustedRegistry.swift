@@ -16,12 +16,17 @@ enum ImageUntrustedRegistryCheck {
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let trusted = context.policy.images.trustedRegistries
+        // The trusted list is spelled out once per review, and only if an image fails.
+        var listText: String?
         return context.pod.visitContainers(context.scope) { container in
             guard let image = ContainerImage.valid(container) else { return [] }
             if trusted.contains(where: { $0.matches(image) }) { return [] }
-            let list = trusted.isEmpty
-                ? "no registry is trusted (images.trustedRegistries is empty)"
-                : "trusted: " + trusted.map(\.description).joined(separator: ", ")
+            if listText == nil {
+                listText = trusted.isEmpty
+                    ? "no registry is trusted (images.trustedRegistries is empty)"
+                    : "trusted: " + trusted.map(\.description).joined(separator: ", ")
+            }
+            let list = listText!
             // Name the normalised reference only when it differs from what was written: that is
             // the one a reader must compare with the trusted list.
             let subject = image.familiar == image.normalized

@@ -81,14 +81,22 @@ public struct PodUnderReview: Sendable {
     public var isWindows: Bool { spec["os"]?["name"]?.stringValue == "windows" }
 }
 
-/// One container as checks see it.
-public struct ContainerView: Sendable {
+/// One container as checks see it. A class: every check visits every container, and handing
+/// one reference around is cheaper than copying four reference-counted fields each time.
+public final class ContainerView: Sendable {
     public let ref: ContainerRef
     public let body: JSONObject
     /// JSON Pointer of the container object itself.
     public let path: JSONPointer
     /// The `image` field, parsed once for every check that reads it.
     let image: ContainerImage.Reading
+
+    init(ref: ContainerRef, body: JSONObject, path: JSONPointer, image: ContainerImage.Reading) {
+        self.ref = ref
+        self.body = body
+        self.path = path
+        self.image = image
+    }
 
     public var securityContext: JSONObject? { body["securityContext"]?.objectValue }
     public var securityContextPath: JSONPointer { path / "securityContext" }
