@@ -64,7 +64,7 @@ public struct JSONReader: Sendable {
 public final class JSONFieldFilter: Sendable {
     let members: [String: JSONFieldFilter]
     /// The same, as UTF-8 names for matching raw bytes: a few entries, scanned linearly.
-    let memberList: [(name: [UInt8], filter: JSONFieldFilter)]
+    let memberList: [(name: [UInt8], key: String, filter: JSONFieldFilter)]
     /// Members not named in `members` are skipped (true) or built whole (false).
     let skipsOthers: Bool
     /// This value itself is skipped.
@@ -77,7 +77,7 @@ public final class JSONFieldFilter: Sendable {
     private init(members: [String: JSONFieldFilter], skipsOthers: Bool, skipsValue: Bool, buildsAll: Bool,
                  skipsStructurally: Bool = false) {
         self.members = members
-        self.memberList = members.map { (Array($0.key.utf8), $0.value) }
+        self.memberList = members.map { (Array($0.key.utf8), $0.key, $0.value) }
         self.skipsOthers = skipsOthers
         self.skipsValue = skipsValue
         self.buildsAll = buildsAll
@@ -129,14 +129,15 @@ public final class JSONFieldFilter: Sendable {
         return skipsOthers ? .skipStructurally : nil
     }
 
-    /// The same for a raw name without escapes, compared byte for byte.
-    @inline(__always) func member(bytes name: UnsafeBufferPointer<UInt8>) -> JSONFieldFilter? {
+    /// The same for a raw name without escapes, compared byte for byte; a named member also
+    /// hands back its name, so the reader need not build the same String again.
+    @inline(__always) func member(bytes name: UnsafeBufferPointer<UInt8>) -> (filter: JSONFieldFilter?, key: String?) {
         for entry in memberList where entry.name.count == name.count {
             if entry.name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 }) {
-                return entry.filter.buildsAll ? nil : entry.filter
+                return (entry.filter.buildsAll ? nil : entry.filter, entry.key)
             }
         }
-        return skipsOthers ? .skipStructurally : nil
+        return (skipsOthers ? .skipStructurally : nil, nil)
     }
 }
 
@@ -249,15 +250,18 @@ private struct Cursor {
                 skipWhitespace()
                 // A name written with escapes (`\u0063ontainers`) is decoded first, so that it
                 // cannot slip past the filter.
-                let child = !name.contains(0x5C)
-                    ? filter.member(bytes: name) : filter.member(try decodedString(at: nameStart))
+                var child: JSONFieldFilter?
+                var knownKey: String?
+                if !name.contains(0x5C) {
+                    (child, knownKey) = filter.member(bytes: name)
+                } else {
+                    child = filter.member(try decodedString(at: nameStart))
+                }
                 if let child, child.skipsValue {
                     if child.skipsStructurally { try skipStructurally(depth: depth) } else { try skipValue(depth: depth) }
                 } else {
-                    let valueStart = index
-                    index = nameStart
-                    let key = try readString()
-                    index = valueStart
+                    let key: String
+                    if let knownKey { key = knownKey } else { key = try decodedString(at: nameStart) }
                     members.append(JSONMember(key: key, value: try readValue(filter: child, depth: depth)))
                 }
             } else {
