@@ -65,11 +65,16 @@ public struct Finding: Sendable, Equatable {
     public var action: RuleAction
     public var path: JSONPointer
     public var container: ContainerRef?
-    /// The full sentence: `container "web": image "..." is not from a trusted registry`.
-    public var message: String
     /// The sentence without the container prefix, for output already grouped by container.
     public var reason: String
     public var fix: Fix?
+
+    /// The full sentence: `container "web": image "..." is not from a trusted registry`. Built
+    /// when read: most findings of a review are only counted or listed by rule.
+    public var message: String {
+        guard let c = container else { return reason }
+        return "\(c.kind.noun) \"\(c.name)\": \(reason)"
+    }
 
     public init(rule: String, action: RuleAction, violation: Violation) {
         self.rule = rule
@@ -78,10 +83,5 @@ public struct Finding: Sendable, Equatable {
         self.container = violation.container
         self.fix = violation.fix
         self.reason = violation.message
-        if let c = violation.container {
-            self.message = "\(c.kind.noun) \"\(c.name)\": \(violation.message)"
-        } else {
-            self.message = violation.message
-        }
     }
 }
