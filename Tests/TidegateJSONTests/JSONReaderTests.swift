@@ -209,3 +209,41 @@ struct JSONObjectTests {
         #expect(try JSONReader().parse(#"{"a":1,"b":2}"#) == JSONReader().parse(#"{"b":2,"a":1}"#))
     }
 }
+
+@Suite("JSON reader: structural skipping against the full reader")
+struct StructuralSkipDifferentialTests {
+    /// Random JSON heavy in what the scanner must get right: quotes, escapes (including escaped
+    /// quotes and backslashes), brackets inside strings, and strings long enough to cross the
+    /// scanner's 16-byte chunks at every offset.
+    static func randomValue(_ rng: inout SplitMix64, depth: Int) -> JSONValue {
+        let pick = depth > 5 ? rng.next() % 3 : rng.next() % 6
+        switch pick {
+        case 0:
+            let pieces = ["a", "\"", "\\", "{", "}", "[", "]", "é", "\n", "x:y", "k:{\"name\":\"v\"}", "\\\"", "/"]
+            var s = ""
+            for _ in 0..<Int(rng.next() % 24) { s += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            return .string(s)
+        case 1: return .number(JSONNumber(Int(rng.next() % 1000)))
+        case 2: return rng.next() % 2 == 0 ? .bool(true) : .null
+        case 3, 4:
+            var o = JSONObject()
+            for i in 0..<Int(rng.next() % 5) { o["k\(i)\"[{"] = randomValue(&rng, depth: depth + 1) }
+            return .object(o)
+        default:
+            return .array((0..<Int(rng.next() % 5)).map { _ in randomValue(&rng, depth: depth + 1) })
+        }
+    }
+
+    @Test func skippedMembersEndWhereTheFullReaderSaysTheyEnd() throws {
+        var rng = SplitMix64(seed: 7)
+        let skipping = JSONReader(filter: .except(["old": .skipStructurally]))
+        for round in 0..<3000 {
+            let old: JSONValue = rng.next() % 2 == 0 ? .object(JSONObject([(key: "v", value: Self.randomValue(&rng, depth: 0))]))
+                                                      : .array([Self.randomValue(&rng, depth: 0)])
+            // Padding moves the value across every alignment of the 16-byte chunks.
+            let padding = String(repeating: " ", count: round % 17)
+            let text = "{\(padding)\"old\":" + JSONWriter().string(old) + ",\"new\":\(round)}"
+            #expect(try skipping.parse(text) == ["new": .number(JSONNumber(round))], "round \(round): \(text)")
+        }
+    }
+}
