@@ -28,7 +28,11 @@ enum PolicySchema {
         ]
     }
 
-    static var imageKeys: [String] { ["trustedRegistries"] + imageActions.map(\.key) }
+    static var imageLists: [ListField<ImageRules>] {
+        [.init(key: "exemptImages", keyPath: \.exemptImages)]
+    }
+
+    static var imageKeys: [String] { ["trustedRegistries"] + imageActions.map(\.key) + imageLists.map(\.key) }
 
     static var securityContextActions: [ActionField<SecurityContextRules>] {
         [
@@ -44,7 +48,10 @@ enum PolicySchema {
     }
 
     static var securityContextLists: [ListField<SecurityContextRules>] {
-        [.init(key: "allowedCapabilities", keyPath: \.allowedCapabilities)]
+        [
+            .init(key: "allowedCapabilities", keyPath: \.allowedCapabilities),
+            .init(key: "skipOnUpdate", keyPath: \.skipOnUpdate),
+        ]
     }
 
     static var securityContextKeys: [String] {

@@ -45,13 +45,14 @@ public enum PolicyEngine {
         // The Pod Security Standards follow the version the policy pins them to; Tidegate's own
         // rules follow the newest.
         let podSecurityVersion = policy.podSecurity?.version ?? .latest
+        let exempt = pod.exemptContainers(policy)
         var findings: [Finding] = []
         for check in checks {
             let action = check.action(policy)
             guard action != .off else { continue }
             let version = PodSecurity.isRule(check.id) ? podSecurityVersion : .latest
             guard let evaluate = check.implementation(at: version) else { continue }
-            for violation in evaluate(context) {
+            for violation in evaluate(context) where violation.container.map(exempt.contains) != true {
                 findings.append(Finding(rule: check.id, action: action, violation: violation))
             }
         }

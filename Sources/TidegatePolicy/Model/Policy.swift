@@ -53,6 +53,9 @@ public struct ImageRules: Sendable, Equatable {
     public var requireDigest: RuleAction = .off
     /// Both a tag and a digest: the runtime pulls the digest and ignores the tag.
     public var tagWithDigest: RuleAction = .warn
+    /// Containers whose image, as written, equals an entry or starts with an entry that ends
+    /// in `*` are exempt from every rule (see `ImageExemption`). Empty by default.
+    public var exemptImages: [String] = []
 
     public init() {}
 }
@@ -74,6 +77,10 @@ public struct SecurityContextRules: Sendable, Equatable {
     public var misplacedFields: RuleAction = .warn
     /// runAsNonRoot true without a numeric runAsUser: a named image USER fails at start.
     public var runAsUserUnset: RuleAction = .warn
+    /// Keys of the rules above (`privileged`, ...) that UPDATE requests skip. An UPDATE can
+    /// change almost nothing in a running pod's security context, so a policy carried over
+    /// from admission controllers that only judge creation lists them here. Empty by default.
+    public var skipOnUpdate: [String] = []
 
     public init() {}
 }

@@ -1,0 +1,28 @@
+/// Where Tidegate deliberately answers differently from the Gatekeeper library, and which
+/// templates it cannot import yet. The conformance test asserts Tidegate's own outcome for
+/// every case listed here, and fails when a listed case starts to agree (so the list only
+/// holds real differences) or when an unsupported template becomes importable (so the list
+/// shrinks as support grows).
+enum ConformanceDifferences {
+    struct Difference {
+        /// Tidegate's decision for the case.
+        var tidegateAllows: Bool
+        var reason: String
+    }
+
+    /// Constraint kinds `tidegate import gatekeeper` reports as unsupported, with the reason.
+    static let unsupportedKinds: [String: String] = [
+        "K8sPSPAppArmor": "not yet supported",
+        "K8sPSPForbiddenSysctls": "not yet supported",
+        "K8sPSPHostFilesystem": "not yet supported",
+        "K8sPSPHostNamespace": "not yet supported",
+        "K8sPSPHostNetworkingPorts": "not yet supported",
+        "K8sPSPProcMount": "not yet supported",
+        "K8sPSPSeccomp": "not yet supported",
+        "K8sPSPSELinuxV2": "not yet supported",
+        "K8sPSPVolumeTypes": "not yet supported",
+    ]
+
+    /// Cases by `GatekeeperCase.key`.
+    static let cases: [String: Difference] = [:]
+}
