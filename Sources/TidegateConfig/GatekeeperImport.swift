@@ -54,6 +54,13 @@ public struct GatekeeperImportNote: Sendable, Equatable, CustomStringConvertible
 /// - `K8sPSPCapabilities`: `securityContext.capabilities` with `allowedCapabilities`;
 ///   `requiredDropCapabilities` containing `ALL` turns on `securityContext.requireDropAll`.
 /// - `K8sPSPAllowedUsers` (`runAsUser.rule: MustRunAsNonRoot`): `securityContext.runAsNonRoot`.
+/// - `K8sPSPForbiddenSysctls`: `securityContext.sysctls` with `forbiddenSysctls` and
+///   `allowedSysctls` (absent allows every sysctl, `*`).
+/// - `K8sPSPHostNamespace`: `securityContext.hostNamespaces` (hostPID, hostIPC).
+/// - `K8sPSPHostNetworkingPorts`: `securityContext.hostNetwork` unless `hostNetwork: true`;
+///   `min`/`max` become a range of `securityContext.allowedHostPorts` for `securityContext.hostPorts`.
+/// - `K8sPSPProcMount` (`procMount: Default`): `securityContext.procMount`.
+/// - `K8sPSPVolumeTypes`: `securityContext.volumeTypes` with `allowedVolumeTypes`.
 ///
 /// `exemptImages` becomes `images.exemptImages` (which exempts a container from every rule),
 /// `match.excludedNamespaces` becomes `exemptions.namespaces`. The pod-security-policy
@@ -65,7 +72,8 @@ public enum GatekeeperImporter {
     public static let supportedKinds: Set<String> = [
         "K8sAllowedRepos", "K8sAllowedReposv2", "K8sDisallowedTags", "K8sImageDigests",
         "K8sPSPPrivilegedContainer", "K8sPSPAllowPrivilegeEscalationContainer", "K8sPSPReadOnlyRootFilesystem",
-        "K8sPSPCapabilities", "K8sPSPAllowedUsers",
+        "K8sPSPCapabilities", "K8sPSPAllowedUsers", "K8sPSPForbiddenSysctls", "K8sPSPHostNamespace",
+        "K8sPSPHostNetworkingPorts", "K8sPSPProcMount", "K8sPSPVolumeTypes",
     ]
 
     /// A policy in which no rule fires: every action off, nothing trusted, nothing exempt,
@@ -130,6 +138,11 @@ private struct Translator {
         case "K8sPSPReadOnlyRootFilesystem": securityContext("readOnlyRootFilesystem", \.readOnlyRootFilesystem, action)
         case "K8sPSPCapabilities": capabilities(parameters, action)
         case "K8sPSPAllowedUsers": users(parameters, action)
+        case "K8sPSPForbiddenSysctls": sysctls(parameters, action)
+        case "K8sPSPHostNamespace": securityContext("hostNamespaces", \.hostNamespaces, action)
+        case "K8sPSPHostNetworkingPorts": hostNetworkPorts(parameters, action)
+        case "K8sPSPProcMount": procMount(parameters["procMount"], action)
+        case "K8sPSPVolumeTypes": volumeTypes(parameters["volumes"], action)
         default: break
         }
         if let exempt = parameters["exemptImages"] {
@@ -141,7 +154,8 @@ private struct Translator {
         }
         let known: Set<String> = [
             "repos", "allowedImages", "tags", "exemptImages", "allowedCapabilities", "requiredDropCapabilities",
-            "runAsUser", "runAsGroup", "supplementalGroups", "fsGroup",
+            "runAsUser", "runAsGroup", "supplementalGroups", "fsGroup", "forbiddenSysctls", "allowedSysctls",
+            "hostNetwork", "min", "max", "procMount", "volumes",
         ]
         for key in Set(parameters.keys).sorted() where !known.contains(key) {
             note(.unsupported, "spec.parameters.\(key)", "unknown parameter; ignored")
@@ -278,7 +292,72 @@ private struct Translator {
         }
     }
 
+    mutating func sysctls(_ parameters: JSONObject, _ action: RuleAction) {
+        let first = policy.securityContext.sysctls == .off
+        if !first {
+            note(.broader, "spec.parameters", "another constraint also judges sysctls; Tidegate forbids the union of the forbidden lists and allows the union of the allowed lists")
+        }
+        securityContext("sysctls", \.sysctls, action)
+        for name in strings(parameters["forbiddenSysctls"], parameter: "forbiddenSysctls")
+        where !policy.securityContext.forbiddenSysctls.contains(name) {
+            policy.securityContext.forbiddenSysctls.append(name)
+        }
+        // An absent allowedSysctls allows every sysctl that is not forbidden; an empty one, none.
+        let allowed = parameters["allowedSysctls"].map { strings($0, parameter: "allowedSysctls") } ?? ["*"]
+        let previous = policy.securityContext.allowedSysctls
+        policy.securityContext.allowedSysctls = first ? allowed : previous + allowed.filter { !previous.contains($0) }
+    }
+
+    mutating func hostNetworkPorts(_ parameters: JSONObject, _ action: RuleAction) {
+        if parameters["hostNetwork"]?.boolValue != true {
+            securityContext("hostNetwork", \.hostNetwork, action)
+        }
+        let min = integer(parameters["min"], parameter: "min")
+        let max = integer(parameters["max"], parameter: "max")
+        guard min != nil || max != nil else { return }
+        if policy.securityContext.hostPorts != .off {
+            note(.broader, "spec.parameters.min", "another constraint also limits host ports; Tidegate allows the union of the ranges")
+        }
+        let range = "\(min.map(String.init) ?? "")-\(max.map(String.init) ?? "")"
+        guard HostPortRange(range) != nil else {
+            note(.unsupported, "spec.parameters.min", "\(range) is not a port range within 1-65535; host ports are not limited")
+            return
+        }
+        securityContext("hostPorts", \.hostPorts, action)
+        if !policy.securityContext.allowedHostPorts.contains(range) { policy.securityContext.allowedHostPorts.append(range) }
+    }
+
+    mutating func procMount(_ value: JSONValue?, _ action: RuleAction) {
+        switch value?.stringValue?.lowercased() {
+        case "unmasked": break  // every procMount is allowed
+        case "default", nil: securityContext("procMount", \.procMount, action)
+        case let other?:
+            note(.different, "spec.parameters.procMount", "unknown value \"\(other)\" is read as Default")
+            securityContext("procMount", \.procMount, action)
+        }
+    }
+
+    mutating func volumeTypes(_ value: JSONValue?, _ action: RuleAction) {
+        if policy.securityContext.volumeTypes != .off {
+            note(.broader, "spec.parameters.volumes", "another constraint also lists volume types; Tidegate allows the union")
+        }
+        securityContext("volumeTypes", \.volumeTypes, action)
+        for type in strings(value, parameter: "volumes") where !policy.securityContext.allowedVolumeTypes.contains(type) {
+            policy.securityContext.allowedVolumeTypes.append(type)
+        }
+    }
+
     // MARK: Shared parts
+
+    mutating func integer(_ value: JSONValue?, parameter: String) -> Int? {
+        guard let value, !value.isNull else { return nil }
+        guard let n = value.integerValue else {
+            note(.unsupported, "spec.parameters.\(parameter)", "expected an integer, found \(value.typeName); ignored")
+            return nil
+        }
+        return Int(n)
+    }
+
 
     /// `deny` (or absent) denies, `warn` warns; `dryrun` only records in Gatekeeper's audit, the
     /// nearest Tidegate action is warn.

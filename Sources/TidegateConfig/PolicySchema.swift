@@ -44,6 +44,12 @@ enum PolicySchema {
             .init(key: "readOnlyRootFilesystem", keyPath: \.readOnlyRootFilesystem),
             .init(key: "misplacedFields", keyPath: \.misplacedFields),
             .init(key: "runAsUserUnset", keyPath: \.runAsUserUnset),
+            .init(key: "sysctls", keyPath: \.sysctls),
+            .init(key: "hostNetwork", keyPath: \.hostNetwork),
+            .init(key: "hostNamespaces", keyPath: \.hostNamespaces),
+            .init(key: "hostPorts", keyPath: \.hostPorts),
+            .init(key: "procMount", keyPath: \.procMount),
+            .init(key: "volumeTypes", keyPath: \.volumeTypes),
         ]
     }
 
@@ -51,6 +57,10 @@ enum PolicySchema {
         [
             .init(key: "allowedCapabilities", keyPath: \.allowedCapabilities),
             .init(key: "skipOnUpdate", keyPath: \.skipOnUpdate),
+            .init(key: "forbiddenSysctls", keyPath: \.forbiddenSysctls),
+            .init(key: "allowedSysctls", keyPath: \.allowedSysctls),
+            .init(key: "allowedHostPorts", keyPath: \.allowedHostPorts),
+            .init(key: "allowedVolumeTypes", keyPath: \.allowedVolumeTypes),
         ]
     }
 

@@ -13,14 +13,9 @@ enum ConformanceDifferences {
     /// Constraint kinds `tidegate import gatekeeper` reports as unsupported, with the reason.
     static let unsupportedKinds: [String: String] = [
         "K8sPSPAppArmor": "not yet supported",
-        "K8sPSPForbiddenSysctls": "not yet supported",
         "K8sPSPHostFilesystem": "not yet supported",
-        "K8sPSPHostNamespace": "not yet supported",
-        "K8sPSPHostNetworkingPorts": "not yet supported",
-        "K8sPSPProcMount": "not yet supported",
         "K8sPSPSeccomp": "not yet supported",
         "K8sPSPSELinuxV2": "not yet supported",
-        "K8sPSPVolumeTypes": "not yet supported",
     ]
 
     /// Cases by `GatekeeperCase.key`.

@@ -7,14 +7,9 @@ import TidegateJSON
 /// also exempting `docker.io/library/nginx:latest`) would exempt more than was written. An
 /// entry ending in `*` is a prefix (`safeimages.com/*`); `*` alone exempts every image.
 public enum ImageExemption {
-    public static func matches(_ image: String, entry: String) -> Bool {
-        if entry.hasSuffix("*") { return image.hasPrefix(entry.dropLast()) }
-        return image == entry
-    }
-
     public static func isExempt(_ image: String?, policy: Policy) -> Bool {
         guard let image, !policy.images.exemptImages.isEmpty else { return false }
-        return policy.images.exemptImages.contains { matches(image, entry: $0) }
+        return NamePattern.matchesAny(image, policy.images.exemptImages)
     }
 }
 

@@ -81,6 +81,24 @@ public struct SecurityContextRules: Sendable, Equatable {
     /// change almost nothing in a running pod's security context, so a policy carried over
     /// from admission controllers that only judge creation lists them here. Empty by default.
     public var skipOnUpdate: [String] = []
+    /// A pod sysctl named by `forbiddenSysctls` or outside `allowedSysctls` (entries are exact
+    /// names, or prefixes ending in `*`; `*` alone matches every sysctl).
+    public var sysctls: RuleAction = .off
+    public var forbiddenSysctls: [String] = []
+    public var allowedSysctls: [String] = ["*"]
+    /// The pod shares the node's network namespace (`hostNetwork: true`).
+    public var hostNetwork: RuleAction = .off
+    /// The pod shares the node's process or IPC namespace (`hostPID` or `hostIPC` true).
+    public var hostNamespaces: RuleAction = .off
+    /// A container `hostPort` outside every range of `allowedHostPorts` (`80-9000`, `1024-`,
+    /// `-9000`, or one port); an empty list allows no host port.
+    public var hostPorts: RuleAction = .off
+    public var allowedHostPorts: [String] = []
+    /// A container `procMount` other than `Default` (`Unmasked` exposes the host's /proc).
+    public var procMount: RuleAction = .off
+    /// A pod volume whose type is not in `allowedVolumeTypes` (`*` allows every type).
+    public var volumeTypes: RuleAction = .off
+    public var allowedVolumeTypes: [String] = []
 
     public init() {}
 }

@@ -16,4 +16,10 @@ public enum RuleID {
     public static let readOnlyRootFilesystem = "securityContext.readOnlyRootFilesystem"
     public static let misplacedFields = "securityContext.misplacedFields"
     public static let runAsUserUnset = "securityContext.runAsUserUnset"
+    public static let sysctls = "securityContext.sysctls"
+    public static let hostNetwork = "securityContext.hostNetwork"
+    public static let hostNamespaces = "securityContext.hostNamespaces"
+    public static let hostPorts = "securityContext.hostPorts"
+    public static let procMount = "securityContext.procMount"
+    public static let volumeTypes = "securityContext.volumeTypes"
 }

@@ -1,0 +1,81 @@
+import Testing
+import TidegateJSON
+@testable import TidegatePolicy
+
+/// Cases for the rules that carry Pod Security Policy parameters (off by default): sysctls,
+/// hostNetwork, hostNamespaces, hostPorts, procMount, volumeTypes.
+private func enabled(_ change: (inout SecurityContextRules) -> Void) -> Policy {
+    var p = Policy.default
+    change(&p.securityContext)
+    return p
+}
+
+private func container(_ body: String) -> String {
+    #"{"containers":[{"name":"app","image":"x"\#(body)}]}"#
+}
+
+let hostRuleCases: [RuleCase] = {
+    let sysctl = RuleID.sysctls
+    let kernelForbidden = enabled { $0.sysctls = .deny; $0.forbiddenSysctls = ["kernel.*"] }
+    let onlyNet = enabled { $0.sysctls = .deny; $0.allowedSysctls = ["net.ipv4.tcp_syncookies"] }
+    let sysctls = #"{"securityContext":{"sysctls":[{"name":"kernel.msgmax","value":"1"},{"name":"net.ipv4.tcp_syncookies","value":"1"}]},"containers":[{"name":"app","image":"x"}]}"#
+    let ports = enabled { $0.hostPorts = .deny; $0.allowedHostPorts = ["80-9000"] }
+    let volumes = enabled { $0.volumeTypes = .deny; $0.allowedVolumeTypes = ["configMap", "emptyDir"] }
+    let volumeSpec = #"{"volumes":[{"name":"a","emptyDir":{}},{"name":"b","hostPath":{"path":"/"}}],"containers":[{"name":"app","image":"x"}]}"#
+    return [
+        RuleCase(name: "a forbidden prefix denies the matching sysctl only", rule: sysctl, spec: sysctls, policy: kernelForbidden,
+                 expected: [ExpectedRuleFinding(sysctl, .deny, "/spec/securityContext/sysctls/0/name", fixable: false)]),
+        RuleCase(name: "a sysctl outside the allowed list is denied", rule: sysctl, spec: sysctls, policy: onlyNet,
+                 expected: [ExpectedRuleFinding(sysctl, .deny, "/spec/securityContext/sysctls/0/name", fixable: false)]),
+        RuleCase(name: "forbidden wins over an allowed wildcard", rule: sysctl, spec: sysctls,
+                 policy: enabled { $0.sysctls = .deny; $0.forbiddenSysctls = ["*"]; $0.allowedSysctls = ["*"] },
+                 expected: [ExpectedRuleFinding(sysctl, .deny, "/spec/securityContext/sysctls/0/name", fixable: false),
+                            ExpectedRuleFinding(sysctl, .deny, "/spec/securityContext/sysctls/1/name", fixable: false)]),
+        RuleCase(name: "hostNetwork true is reported", rule: RuleID.hostNetwork,
+                 spec: #"{"hostNetwork":true,"containers":[{"name":"app","image":"x"}]}"#,
+                 policy: enabled { $0.hostNetwork = .deny },
+                 expected: [ExpectedRuleFinding(RuleID.hostNetwork, .deny, "/spec/hostNetwork", fixable: false)]),
+        RuleCase(name: "hostNetwork false passes", rule: RuleID.hostNetwork,
+                 spec: #"{"hostNetwork":false,"containers":[{"name":"app","image":"x"}]}"#,
+                 policy: enabled { $0.hostNetwork = .deny }, expected: []),
+        RuleCase(name: "hostPID and hostIPC are each reported and fixable", rule: RuleID.hostNamespaces,
+                 spec: #"{"hostPID":true,"hostIPC":true,"containers":[{"name":"app","image":"x"}]}"#,
+                 policy: enabled { $0.hostNamespaces = .warn },
+                 expected: [ExpectedRuleFinding(RuleID.hostNamespaces, .warn, "/spec/hostPID"),
+                            ExpectedRuleFinding(RuleID.hostNamespaces, .warn, "/spec/hostIPC")]),
+        RuleCase(name: "a host port below the range is denied, one inside passes", rule: RuleID.hostPorts,
+                 spec: container(#","ports":[{"containerPort":80,"hostPort":22},{"containerPort":81,"hostPort":8080}]"#),
+                 policy: ports,
+                 expected: [ExpectedRuleFinding(RuleID.hostPorts, .deny, "/spec/containers/0/ports/0/hostPort", fixable: false)]),
+        RuleCase(name: "hostPort 0 means no host port", rule: RuleID.hostPorts,
+                 spec: container(#","ports":[{"containerPort":80,"hostPort":0}]"#), policy: ports, expected: []),
+        RuleCase(name: "procMount Unmasked is denied with a removal fix", rule: RuleID.procMount,
+                 spec: container(#","securityContext":{"procMount":"Unmasked"}"#), policy: enabled { $0.procMount = .deny },
+                 expected: [ExpectedRuleFinding(RuleID.procMount, .deny, "/spec/containers/0/securityContext/procMount")]),
+        RuleCase(name: "procMount Default passes", rule: RuleID.procMount,
+                 spec: container(#","securityContext":{"procMount":"Default"}"#), policy: enabled { $0.procMount = .deny },
+                 expected: []),
+        RuleCase(name: "a volume type outside the list is denied", rule: RuleID.volumeTypes, spec: volumeSpec, policy: volumes,
+                 expected: [ExpectedRuleFinding(RuleID.volumeTypes, .deny, "/spec/volumes/1/hostPath", fixable: false)]),
+        RuleCase(name: "* allows every volume type", rule: RuleID.volumeTypes, spec: volumeSpec,
+                 policy: enabled { $0.volumeTypes = .deny; $0.allowedVolumeTypes = ["*"] }, expected: []),
+    ]
+}()
+
+@Suite struct HostPortRangeTests {
+    @Test(arguments: [("80-9000", 80, 9000), ("1024-", 1024, 65535), ("-9000", 1, 9000), ("8080", 8080, 8080)])
+    func rangesParse(_ text: String, _ lower: Int, _ upper: Int) {
+        #expect(HostPortRange(text) == HostPortRange(lower: lower, upper: upper))
+    }
+
+    @Test(arguments: ["", "-", "9000-80", "0-80", "80-70000", "a-b", "1-2-3"])
+    func malformedRangesAreRefused(_ text: String) {
+        #expect(HostPortRange(text) == nil)
+    }
+}
+
+extension HostPortRange {
+    init(lower: Int, upper: Int) {
+        self = HostPortRange("\(lower)-\(upper)")!
+    }
+}
