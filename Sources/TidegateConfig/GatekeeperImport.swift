@@ -61,6 +61,8 @@ public struct GatekeeperImportNote: Sendable, Equatable, CustomStringConvertible
 ///   `min`/`max` become a range of `securityContext.allowedHostPorts` for `securityContext.hostPorts`.
 /// - `K8sPSPProcMount` (`procMount: Default`): `securityContext.procMount`.
 /// - `K8sPSPVolumeTypes`: `securityContext.volumeTypes` with `allowedVolumeTypes`.
+/// - `K8sPSPHostFilesystem`: `securityContext.hostPaths`; `allowedHostPaths` entries go to
+///   `allowedHostPaths`, or to `readOnlyHostPaths` when marked `readOnly`.
 ///
 /// `exemptImages` becomes `images.exemptImages` (which exempts a container from every rule),
 /// `match.excludedNamespaces` becomes `exemptions.namespaces`. The pod-security-policy
@@ -73,7 +75,7 @@ public enum GatekeeperImporter {
         "K8sAllowedRepos", "K8sAllowedReposv2", "K8sDisallowedTags", "K8sImageDigests",
         "K8sPSPPrivilegedContainer", "K8sPSPAllowPrivilegeEscalationContainer", "K8sPSPReadOnlyRootFilesystem",
         "K8sPSPCapabilities", "K8sPSPAllowedUsers", "K8sPSPForbiddenSysctls", "K8sPSPHostNamespace",
-        "K8sPSPHostNetworkingPorts", "K8sPSPProcMount", "K8sPSPVolumeTypes",
+        "K8sPSPHostNetworkingPorts", "K8sPSPProcMount", "K8sPSPVolumeTypes", "K8sPSPHostFilesystem",
     ]
 
     /// A policy in which no rule fires: every action off, nothing trusted, nothing exempt,
@@ -143,6 +145,7 @@ private struct Translator {
         case "K8sPSPHostNetworkingPorts": hostNetworkPorts(parameters, action)
         case "K8sPSPProcMount": procMount(parameters["procMount"], action)
         case "K8sPSPVolumeTypes": volumeTypes(parameters["volumes"], action)
+        case "K8sPSPHostFilesystem": hostPaths(parameters["allowedHostPaths"], action)
         default: break
         }
         if let exempt = parameters["exemptImages"] {
@@ -155,7 +158,7 @@ private struct Translator {
         let known: Set<String> = [
             "repos", "allowedImages", "tags", "exemptImages", "allowedCapabilities", "requiredDropCapabilities",
             "runAsUser", "runAsGroup", "supplementalGroups", "fsGroup", "forbiddenSysctls", "allowedSysctls",
-            "hostNetwork", "min", "max", "procMount", "volumes",
+            "hostNetwork", "min", "max", "procMount", "volumes", "allowedHostPaths",
         ]
         for key in Set(parameters.keys).sorted() where !known.contains(key) {
             note(.unsupported, "spec.parameters.\(key)", "unknown parameter; ignored")
@@ -344,6 +347,29 @@ private struct Translator {
         securityContext("volumeTypes", \.volumeTypes, action)
         for type in strings(value, parameter: "volumes") where !policy.securityContext.allowedVolumeTypes.contains(type) {
             policy.securityContext.allowedVolumeTypes.append(type)
+        }
+    }
+
+    mutating func hostPaths(_ value: JSONValue?, _ action: RuleAction) {
+        if policy.securityContext.hostPaths != .off {
+            note(.broader, "spec.parameters.allowedHostPaths", "another constraint also lists host paths; Tidegate allows the union")
+        }
+        securityContext("hostPaths", \.hostPaths, action)
+        guard let value, !value.isNull else { return }
+        guard let entries = value.arrayValue else {
+            note(.unsupported, "spec.parameters.allowedHostPaths", "expected a list, found \(value.typeName); no host path is allowed")
+            return
+        }
+        for (index, entry) in entries.enumerated() {
+            guard let prefix = entry["pathPrefix"]?.stringValue else {
+                note(.unsupported, "spec.parameters.allowedHostPaths[\(index)]", "no pathPrefix; entry ignored")
+                continue
+            }
+            if entry["readOnly"]?.boolValue == true {
+                policy.securityContext.readOnlyHostPaths.append(prefix)
+            } else {
+                policy.securityContext.allowedHostPaths.append(prefix)
+            }
         }
     }
 

@@ -50,6 +50,7 @@ enum PolicySchema {
             .init(key: "hostPorts", keyPath: \.hostPorts),
             .init(key: "procMount", keyPath: \.procMount),
             .init(key: "volumeTypes", keyPath: \.volumeTypes),
+            .init(key: "hostPaths", keyPath: \.hostPaths),
         ]
     }
 
@@ -61,6 +62,8 @@ enum PolicySchema {
             .init(key: "allowedSysctls", keyPath: \.allowedSysctls),
             .init(key: "allowedHostPorts", keyPath: \.allowedHostPorts),
             .init(key: "allowedVolumeTypes", keyPath: \.allowedVolumeTypes),
+            .init(key: "allowedHostPaths", keyPath: \.allowedHostPaths),
+            .init(key: "readOnlyHostPaths", keyPath: \.readOnlyHostPaths),
         ]
     }
 

@@ -79,3 +79,20 @@ extension HostPortRange {
         self = HostPortRange("\(lower)-\(upper)")!
     }
 }
+
+let hostPathCases: [RuleCase] = {
+    let r = RuleID.hostPaths
+    let policy = enabled { $0.hostPaths = .deny; $0.allowedHostPaths = ["/data"]; $0.readOnlyHostPaths = ["/foo"] }
+    func spec(_ path: String, readOnly: Bool) -> String {
+        #"{"volumes":[{"name":"h","hostPath":{"path":"\#(path)"}}],"containers":[{"name":"app","image":"x","volumeMounts":[{"name":"h","mountPath":"/m","readOnly":\#(readOnly)}]}]}"#
+    }
+    let deny = [ExpectedRuleFinding(r, .deny, "/spec/volumes/0/hostPath/path", fixable: false)]
+    return [
+        RuleCase(name: "a path under an allowed prefix passes", rule: r, spec: spec("/data/x", readOnly: false), policy: policy, expected: []),
+        RuleCase(name: "prefixes compare whole segments", rule: r, spec: spec("/database", readOnly: false), policy: policy, expected: deny),
+        RuleCase(name: "a read-only prefix mounted read-only passes", rule: r, spec: spec("/foo/bar", readOnly: true), policy: policy, expected: []),
+        RuleCase(name: "a read-only prefix mounted writable is denied", rule: r, spec: spec("/foo/bar", readOnly: false), policy: policy, expected: deny),
+        RuleCase(name: "no allowed paths denies every hostPath", rule: r, spec: spec("/data", readOnly: true),
+                 policy: enabled { $0.hostPaths = .deny }, expected: deny),
+    ]
+}()

@@ -18,7 +18,8 @@ struct ImportCommand: ParsableCommand {
                 Supported kinds: K8sAllowedRepos, K8sAllowedReposv2, K8sDisallowedTags, K8sImageDigests, \
                 K8sPSPPrivilegedContainer, K8sPSPAllowPrivilegeEscalationContainer, \
                 K8sPSPReadOnlyRootFilesystem, K8sPSPCapabilities, K8sPSPAllowedUsers, K8sPSPForbiddenSysctls, \
-                K8sPSPHostNamespace, K8sPSPHostNetworkingPorts, K8sPSPProcMount, K8sPSPVolumeTypes.
+                K8sPSPHostNamespace, K8sPSPHostNetworkingPorts, K8sPSPProcMount, K8sPSPVolumeTypes, \
+                K8sPSPHostFilesystem.
                 Exit codes: 0 a policy was written (some constraints may be left out, see standard \
                 error), 2 no constraint could be translated or the input is unreadable.
                 """)

@@ -28,6 +28,7 @@ public enum Checks {
         HostPortsCheck.registration,
         ProcMountCheck.registration,
         VolumeTypesCheck.registration,
+        HostPathsCheck.registration,
     ]
 
     /// The Pod Security Standards (PodSecurity/, one file per check); off unless the policy

@@ -6,11 +6,12 @@ import TidegateJSON
 /// here. `ReadFieldsTests` proves, over every test manifest, that findings and fixes from a
 /// filtered read equal those from a full read.
 public enum ReadFields {
-    /// Per container: identity, image, securityContext and what the Pod Security Standards
-    /// inspect (ports, probe and lifecycle hosts).
+    /// Per container: identity, image, securityContext, what the Pod Security Standards
+    /// inspect (ports, probe and lifecycle hosts) and volumeMounts (read-only host paths).
     static let container: JSONFieldFilter = .only([
         "name": .all, "image": .all, "securityContext": .all, "ports": .all,
         "livenessProbe": .all, "readinessProbe": .all, "startupProbe": .all, "lifecycle": .all,
+        "volumeMounts": .all,
     ])
 
     static let podSpec: [String: JSONFieldFilter] = [

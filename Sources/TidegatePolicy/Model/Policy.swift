@@ -99,6 +99,12 @@ public struct SecurityContextRules: Sendable, Equatable {
     /// A pod volume whose type is not in `allowedVolumeTypes` (`*` allows every type).
     public var volumeTypes: RuleAction = .off
     public var allowedVolumeTypes: [String] = []
+    /// A hostPath volume outside `allowedHostPaths`, or under `readOnlyHostPaths` but mounted
+    /// writable by some container. Prefixes compare whole path segments (`/foo` covers
+    /// `/foo/bar`, not `/foobar`); both lists empty allows no hostPath volume.
+    public var hostPaths: RuleAction = .off
+    public var allowedHostPaths: [String] = []
+    public var readOnlyHostPaths: [String] = []
 
     public init() {}
 }

@@ -22,4 +22,5 @@ public enum RuleID {
     public static let hostPorts = "securityContext.hostPorts"
     public static let procMount = "securityContext.procMount"
     public static let volumeTypes = "securityContext.volumeTypes"
+    public static let hostPaths = "securityContext.hostPaths"
 }
