@@ -63,10 +63,13 @@ public struct GatekeeperImportNote: Sendable, Equatable, CustomStringConvertible
 /// - `K8sPSPVolumeTypes`: `securityContext.volumeTypes` with `allowedVolumeTypes`.
 /// - `K8sPSPHostFilesystem`: `securityContext.hostPaths`; `allowedHostPaths` entries go to
 ///   `allowedHostPaths`, or to `readOnlyHostPaths` when marked `readOnly`.
+/// - `K8sPSPSeccomp`, `K8sPSPAppArmor`: `securityContext.seccompProfile` /
+///   `securityContext.appArmorProfile` with the allowed profiles (`allowedLocalhostFiles` become
+///   `localhost/<file>` entries). These two judge UPDATE requests, as the templates do.
 ///
 /// `exemptImages` becomes `images.exemptImages` (which exempts a container from every rule),
 /// `match.excludedNamespaces` becomes `exemptions.namespaces`. The pod-security-policy
-/// templates do not judge UPDATE requests, so their rules are listed in
+/// templates other than seccomp and AppArmor do not judge UPDATE requests, so their rules are listed in
 /// `securityContext.skipOnUpdate`. Everything else is reported as a note, never dropped
 /// silently.
 public enum GatekeeperImporter {
@@ -76,6 +79,7 @@ public enum GatekeeperImporter {
         "K8sPSPPrivilegedContainer", "K8sPSPAllowPrivilegeEscalationContainer", "K8sPSPReadOnlyRootFilesystem",
         "K8sPSPCapabilities", "K8sPSPAllowedUsers", "K8sPSPForbiddenSysctls", "K8sPSPHostNamespace",
         "K8sPSPHostNetworkingPorts", "K8sPSPProcMount", "K8sPSPVolumeTypes", "K8sPSPHostFilesystem",
+        "K8sPSPSeccomp", "K8sPSPAppArmor",
     ]
 
     /// A policy in which no rule fires: every action off, nothing trusted, nothing exempt,
@@ -146,6 +150,8 @@ private struct Translator {
         case "K8sPSPProcMount": procMount(parameters["procMount"], action)
         case "K8sPSPVolumeTypes": volumeTypes(parameters["volumes"], action)
         case "K8sPSPHostFilesystem": hostPaths(parameters["allowedHostPaths"], action)
+        case "K8sPSPSeccomp": seccomp(parameters, action)
+        case "K8sPSPAppArmor": appArmor(parameters, action)
         default: break
         }
         if let exempt = parameters["exemptImages"] {
@@ -159,6 +165,7 @@ private struct Translator {
             "repos", "allowedImages", "tags", "exemptImages", "allowedCapabilities", "requiredDropCapabilities",
             "runAsUser", "runAsGroup", "supplementalGroups", "fsGroup", "forbiddenSysctls", "allowedSysctls",
             "hostNetwork", "min", "max", "procMount", "volumes", "allowedHostPaths",
+            "allowedProfiles", "allowedLocalhostFiles",
         ]
         for key in Set(parameters.keys).sorted() where !known.contains(key) {
             note(.unsupported, "spec.parameters.\(key)", "unknown parameter; ignored")
@@ -370,6 +377,31 @@ private struct Translator {
             } else {
                 policy.securityContext.allowedHostPaths.append(prefix)
             }
+        }
+    }
+
+    /// Unlike the other pod-security-policy templates, seccomp and AppArmor judge UPDATE
+    /// requests too, so these rules are not added to `skipOnUpdate`.
+    mutating func seccomp(_ parameters: JSONObject, _ action: RuleAction) {
+        if policy.securityContext.seccompProfile != .off {
+            note(.broader, "spec.parameters.allowedProfiles", "another constraint also lists seccomp profiles; Tidegate allows the union")
+        }
+        policy.securityContext.seccompProfile = stricter(policy.securityContext.seccompProfile, action)
+        var allowed = strings(parameters["allowedProfiles"], parameter: "allowedProfiles")
+        allowed += strings(parameters["allowedLocalhostFiles"], parameter: "allowedLocalhostFiles").map { "localhost/\($0)" }
+        for entry in allowed where !policy.securityContext.allowedSeccompProfiles.contains(entry) {
+            policy.securityContext.allowedSeccompProfiles.append(entry)
+        }
+    }
+
+    mutating func appArmor(_ parameters: JSONObject, _ action: RuleAction) {
+        if policy.securityContext.appArmorProfile != .off {
+            note(.broader, "spec.parameters.allowedProfiles", "another constraint also lists AppArmor profiles; Tidegate allows the union")
+        }
+        policy.securityContext.appArmorProfile = stricter(policy.securityContext.appArmorProfile, action)
+        for entry in strings(parameters["allowedProfiles"], parameter: "allowedProfiles")
+        where !policy.securityContext.allowedAppArmorProfiles.contains(entry) {
+            policy.securityContext.allowedAppArmorProfiles.append(entry)
         }
     }
 

@@ -51,6 +51,8 @@ enum PolicySchema {
             .init(key: "procMount", keyPath: \.procMount),
             .init(key: "volumeTypes", keyPath: \.volumeTypes),
             .init(key: "hostPaths", keyPath: \.hostPaths),
+            .init(key: "seccompProfile", keyPath: \.seccompProfile),
+            .init(key: "appArmorProfile", keyPath: \.appArmorProfile),
         ]
     }
 
@@ -64,6 +66,8 @@ enum PolicySchema {
             .init(key: "allowedVolumeTypes", keyPath: \.allowedVolumeTypes),
             .init(key: "allowedHostPaths", keyPath: \.allowedHostPaths),
             .init(key: "readOnlyHostPaths", keyPath: \.readOnlyHostPaths),
+            .init(key: "allowedSeccompProfiles", keyPath: \.allowedSeccompProfiles),
+            .init(key: "allowedAppArmorProfiles", keyPath: \.allowedAppArmorProfiles),
         ]
     }
 

@@ -10,10 +10,10 @@ import Testing
           parameters: {repos: ["openpolicyagent/"]}
         ---
         apiVersion: constraints.gatekeeper.sh/v1beta1
-        kind: K8sPSPSeccomp
-        metadata: {name: seccomp}
+        kind: K8sPSPSELinuxV2
+        metadata: {name: selinux}
         spec:
-          parameters: {allowedProfiles: [runtime/default]}
+          parameters: {allowedSELinuxOptions: [{type: container_t}]}
         """
 
     @Test func writesThePolicyAndExplainsWhatIsLeftOut() throws {
@@ -22,7 +22,7 @@ import Testing
         #expect(result.stdout.contains("trustedRegistries: [docker.io/openpolicyagent]"))
         #expect(result.stdout.contains("untrustedRegistry: deny"))
         #expect(result.stdout.contains("privileged: off"))
-        #expect(result.stderr.contains("K8sPSPSeccomp/seccomp: unsupported"))
+        #expect(result.stderr.contains("K8sPSPSELinuxV2/selinux: unsupported"))
     }
 
     @Test func exitsTwoWhenNothingCanBeImported() throws {

@@ -39,9 +39,9 @@ import TidegatePolicy
     }
 
     @Test func anUnsupportedKindIsListedAndNothingIsImported() throws {
-        let result = GatekeeperImporter.translate([try constraint("K8sPSPSeccomp", #"{"allowedProfiles":["runtime/default"]}"#)])
+        let result = GatekeeperImporter.translate([try constraint("K8sPSPSELinuxV2", #"{"allowedSELinuxOptions":[{"type":"container_t"}]}"#)])
         #expect(result.isEmpty)
-        #expect(result.unsupported == ["K8sPSPSeccomp/c"])
+        #expect(result.unsupported == ["K8sPSPSELinuxV2/c"])
         #expect(result.policy == GatekeeperImporter.allOff)
     }
 

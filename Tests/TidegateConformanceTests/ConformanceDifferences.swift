@@ -12,8 +12,6 @@ enum ConformanceDifferences {
 
     /// Constraint kinds `tidegate import gatekeeper` reports as unsupported, with the reason.
     static let unsupportedKinds: [String: String] = [
-        "K8sPSPAppArmor": "not yet supported",
-        "K8sPSPSeccomp": "not yet supported",
         "K8sPSPSELinuxV2": "not yet supported",
     ]
 

@@ -96,3 +96,55 @@ let hostPathCases: [RuleCase] = {
                  policy: enabled { $0.hostPaths = .deny }, expected: deny),
     ]
 }()
+
+let securityProfileCases: [RuleCase] = {
+    let seccomp = RuleID.seccompProfile, apparmor = RuleID.appArmorProfile
+    func spec(podSC: String = "{}", sc: String = "{}") -> String {
+        #"{"securityContext":\#(podSC),"containers":[{"name":"app","image":"x","securityContext":\#(sc)}]}"#
+    }
+    return [
+        RuleCase(name: "a localhost file outside the list is denied", rule: seccomp,
+                 spec: spec(sc: #"{"seccompProfile":{"type":"Localhost","localhostProfile":"bad.json"}}"#), policy: seccompPolicy,
+                 expected: [ExpectedRuleFinding(seccomp, .deny, "/spec/containers/0/securityContext/seccompProfile", fixable: false)]),
+        RuleCase(name: "a listed localhost file passes", rule: seccomp,
+                 spec: spec(sc: #"{"seccompProfile":{"type":"Localhost","localhostProfile":"good.json"}}"#), policy: seccompPolicy,
+                 expected: []),
+        RuleCase(name: "no seccomp profile is denied unless * is allowed", rule: seccomp, spec: spec(), policy: seccompPolicy,
+                 expected: [ExpectedRuleFinding(seccomp, .deny, "/spec/containers/0/securityContext/seccompProfile", fixable: false)]),
+        RuleCase(name: "a container AppArmor field overrides an unconfined pod field", rule: apparmor,
+                 spec: spec(podSC: #"{"appArmorProfile":{"type":"Unconfined"}}"#, sc: #"{"appArmorProfile":{"type":"RuntimeDefault"}}"#),
+                 policy: appArmorPolicy, expected: []),
+        RuleCase(name: "an unconfined pod AppArmor field is denied", rule: apparmor,
+                 spec: spec(podSC: #"{"appArmorProfile":{"type":"Unconfined"}}"#), policy: appArmorPolicy,
+                 expected: [ExpectedRuleFinding(apparmor, .deny, "/spec/securityContext/appArmorProfile", fixable: false)]),
+    ]
+}()
+
+private let seccompPolicy = enabled { $0.seccompProfile = .deny; $0.allowedSeccompProfiles = ["runtime/default", "localhost/good.json"] }
+private let appArmorPolicy = enabled { $0.appArmorProfile = .deny; $0.allowedAppArmorProfiles = ["runtime/default", "localhost/*"] }
+
+/// Profiles set by the older annotations, which live in the pod's metadata.
+@Suite struct SecurityProfileAnnotationTests {
+    func findings(_ annotations: String, sc: String = "{}", policy: Policy) throws -> [String] {
+        let pod = try JSONReader().parse(#"{"kind":"Pod","metadata":{"name":"p","annotations":\#(annotations)},"spec":{"containers":[{"name":"app","image":"x","securityContext":\#(sc)}]}}"#)
+        return PolicyEngine.evaluate(pod, policy: policy, checks: securityContextChecks(policy.securityContext.seccompProfile == .off ? RuleID.appArmorProfile : RuleID.seccompProfile)).findings.map(\.path.description)
+    }
+
+    @Test func anUnconfinedContainerAnnotationIsDenied() throws {
+        #expect(try findings(#"{"container.seccomp.security.alpha.kubernetes.io/app":"unconfined"}"#, policy: seccompPolicy)
+            == ["/metadata/annotations/container.seccomp.security.alpha.kubernetes.io~1app"])
+    }
+
+    @Test func theContainerFieldDecidesOverThePodAnnotation() throws {
+        #expect(try findings(#"{"seccomp.security.alpha.kubernetes.io/pod":"unconfined"}"#,
+                             sc: #"{"seccompProfile":{"type":"RuntimeDefault"}}"#, policy: seccompPolicy).isEmpty)
+    }
+
+    @Test func dockerDefaultIsTheRuntimeDefault() throws {
+        #expect(try findings(#"{"seccomp.security.alpha.kubernetes.io/pod":"docker/default"}"#, policy: seccompPolicy).isEmpty)
+    }
+
+    @Test func aLocalhostAppArmorAnnotationMatchesAPrefix() throws {
+        #expect(try findings(#"{"container.apparmor.security.beta.kubernetes.io/app":"localhost/custom"}"#, policy: appArmorPolicy).isEmpty)
+    }
+}

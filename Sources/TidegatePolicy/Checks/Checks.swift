@@ -29,6 +29,8 @@ public enum Checks {
         ProcMountCheck.registration,
         VolumeTypesCheck.registration,
         HostPathsCheck.registration,
+        SeccompProfileCheck.registration,
+        AppArmorProfileCheck.registration,
     ]
 
     /// The Pod Security Standards (PodSecurity/, one file per check); off unless the policy

@@ -105,6 +105,13 @@ public struct SecurityContextRules: Sendable, Equatable {
     public var hostPaths: RuleAction = .off
     public var allowedHostPaths: [String] = []
     public var readOnlyHostPaths: [String] = []
+    /// A container whose seccomp profile (field or annotation, container before pod) no entry
+    /// of `allowedSeccompProfiles` admits (`runtime/default`, `localhost/*`, `*`, ...).
+    public var seccompProfile: RuleAction = .off
+    public var allowedSeccompProfiles: [String] = []
+    /// The same for AppArmor profiles and `allowedAppArmorProfiles`.
+    public var appArmorProfile: RuleAction = .off
+    public var allowedAppArmorProfiles: [String] = []
 
     public init() {}
 }

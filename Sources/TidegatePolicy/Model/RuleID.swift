@@ -23,4 +23,6 @@ public enum RuleID {
     public static let procMount = "securityContext.procMount"
     public static let volumeTypes = "securityContext.volumeTypes"
     public static let hostPaths = "securityContext.hostPaths"
+    public static let seccompProfile = "securityContext.seccompProfile"
+    public static let appArmorProfile = "securityContext.appArmorProfile"
 }
