@@ -66,6 +66,8 @@ public struct GatekeeperImportNote: Sendable, Equatable, CustomStringConvertible
 /// - `K8sPSPSeccomp`, `K8sPSPAppArmor`: `securityContext.seccompProfile` /
 ///   `securityContext.appArmorProfile` with the allowed profiles (`allowedLocalhostFiles` become
 ///   `localhost/<file>` entries). These two judge UPDATE requests, as the templates do.
+/// - `K8sPSPSELinuxV2`: `securityContext.seLinuxOptions`, each allowed entry written as the
+///   label `user:role:type:level`.
 ///
 /// `exemptImages` becomes `images.exemptImages` (which exempts a container from every rule),
 /// `match.excludedNamespaces` becomes `exemptions.namespaces`. The pod-security-policy
@@ -79,7 +81,7 @@ public enum GatekeeperImporter {
         "K8sPSPPrivilegedContainer", "K8sPSPAllowPrivilegeEscalationContainer", "K8sPSPReadOnlyRootFilesystem",
         "K8sPSPCapabilities", "K8sPSPAllowedUsers", "K8sPSPForbiddenSysctls", "K8sPSPHostNamespace",
         "K8sPSPHostNetworkingPorts", "K8sPSPProcMount", "K8sPSPVolumeTypes", "K8sPSPHostFilesystem",
-        "K8sPSPSeccomp", "K8sPSPAppArmor",
+        "K8sPSPSeccomp", "K8sPSPAppArmor", "K8sPSPSELinuxV2",
     ]
 
     /// A policy in which no rule fires: every action off, nothing trusted, nothing exempt,
@@ -152,6 +154,7 @@ private struct Translator {
         case "K8sPSPHostFilesystem": hostPaths(parameters["allowedHostPaths"], action)
         case "K8sPSPSeccomp": seccomp(parameters, action)
         case "K8sPSPAppArmor": appArmor(parameters, action)
+        case "K8sPSPSELinuxV2": seLinux(parameters["allowedSELinuxOptions"], action)
         default: break
         }
         if let exempt = parameters["exemptImages"] {
@@ -165,7 +168,7 @@ private struct Translator {
             "repos", "allowedImages", "tags", "exemptImages", "allowedCapabilities", "requiredDropCapabilities",
             "runAsUser", "runAsGroup", "supplementalGroups", "fsGroup", "forbiddenSysctls", "allowedSysctls",
             "hostNetwork", "min", "max", "procMount", "volumes", "allowedHostPaths",
-            "allowedProfiles", "allowedLocalhostFiles",
+            "allowedProfiles", "allowedLocalhostFiles", "allowedSELinuxOptions",
         ]
         for key in Set(parameters.keys).sorted() where !known.contains(key) {
             note(.unsupported, "spec.parameters.\(key)", "unknown parameter; ignored")
@@ -402,6 +405,22 @@ private struct Translator {
         for entry in strings(parameters["allowedProfiles"], parameter: "allowedProfiles")
         where !policy.securityContext.allowedAppArmorProfiles.contains(entry) {
             policy.securityContext.allowedAppArmorProfiles.append(entry)
+        }
+    }
+
+    mutating func seLinux(_ value: JSONValue?, _ action: RuleAction) {
+        if policy.securityContext.seLinuxOptions != .off {
+            note(.broader, "spec.parameters.allowedSELinuxOptions", "another constraint also lists SELinux options; Tidegate allows the union")
+        }
+        securityContext("seLinuxOptions", \.seLinuxOptions, action)
+        for (index, entry) in (value?.arrayValue ?? []).enumerated() {
+            let parts = ["user", "role", "type", "level"].map { entry[$0]?.stringValue ?? "" }
+            if parts.dropLast().contains(where: { $0.contains(":") }) {
+                note(.unsupported, "spec.parameters.allowedSELinuxOptions[\(index)]", "a user, role or type containing \":\" cannot be written as a label; entry ignored")
+                continue
+            }
+            let label = parts.joined(separator: ":")
+            if !policy.securityContext.allowedSELinuxOptions.contains(label) { policy.securityContext.allowedSELinuxOptions.append(label) }
         }
     }
 

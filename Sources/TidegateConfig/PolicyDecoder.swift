@@ -90,6 +90,11 @@ struct PolicyDecoder {
             {
                 rules[keyPath: field.keyPath] = entries.map(\.text)
                 if key == "skipOnUpdate" { checkRuleKeys(entries, path: path) }
+                if key == "allowedSELinuxOptions" {
+                    for (index, entry) in entries.enumerated() where entry.text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).count != 4 {
+                        fail(entry.node, "\(path)[\(index)]", "invalid SELinux label \"\(entry.text)\" (expected user:role:type:level, empty fields allowed)")
+                    }
+                }
                 if key == "allowedHostPorts" {
                     for (index, entry) in entries.enumerated() where HostPortRange(entry.text) == nil {
                         fail(entry.node, "\(path)[\(index)]", "invalid port range \"\(entry.text)\" (expected N, N-M, N- or -M with ports 1 to 65535)")

@@ -53,6 +53,7 @@ enum PolicySchema {
             .init(key: "hostPaths", keyPath: \.hostPaths),
             .init(key: "seccompProfile", keyPath: \.seccompProfile),
             .init(key: "appArmorProfile", keyPath: \.appArmorProfile),
+            .init(key: "seLinuxOptions", keyPath: \.seLinuxOptions),
         ]
     }
 
@@ -68,6 +69,7 @@ enum PolicySchema {
             .init(key: "readOnlyHostPaths", keyPath: \.readOnlyHostPaths),
             .init(key: "allowedSeccompProfiles", keyPath: \.allowedSeccompProfiles),
             .init(key: "allowedAppArmorProfiles", keyPath: \.allowedAppArmorProfiles),
+            .init(key: "allowedSELinuxOptions", keyPath: \.allowedSELinuxOptions),
         ]
     }
 

@@ -10,10 +10,10 @@ import Testing
           parameters: {repos: ["openpolicyagent/"]}
         ---
         apiVersion: constraints.gatekeeper.sh/v1beta1
-        kind: K8sPSPSELinuxV2
-        metadata: {name: selinux}
+        kind: K8sRequiredLabels
+        metadata: {name: owner}
         spec:
-          parameters: {allowedSELinuxOptions: [{type: container_t}]}
+          parameters: {labels: [{key: owner}]}
         """
 
     @Test func writesThePolicyAndExplainsWhatIsLeftOut() throws {
@@ -22,7 +22,7 @@ import Testing
         #expect(result.stdout.contains("trustedRegistries: [docker.io/openpolicyagent]"))
         #expect(result.stdout.contains("untrustedRegistry: deny"))
         #expect(result.stdout.contains("privileged: off"))
-        #expect(result.stderr.contains("K8sPSPSELinuxV2/selinux: unsupported"))
+        #expect(result.stderr.contains("K8sRequiredLabels/owner: unsupported"))
     }
 
     @Test func exitsTwoWhenNothingCanBeImported() throws {

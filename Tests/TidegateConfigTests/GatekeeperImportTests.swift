@@ -39,9 +39,9 @@ import TidegatePolicy
     }
 
     @Test func anUnsupportedKindIsListedAndNothingIsImported() throws {
-        let result = GatekeeperImporter.translate([try constraint("K8sPSPSELinuxV2", #"{"allowedSELinuxOptions":[{"type":"container_t"}]}"#)])
+        let result = GatekeeperImporter.translate([try constraint("K8sRequiredLabels", #"{"labels":[{"key":"owner"}]}"#)])
         #expect(result.isEmpty)
-        #expect(result.unsupported == ["K8sPSPSELinuxV2/c"])
+        #expect(result.unsupported == ["K8sRequiredLabels/c"])
         #expect(result.policy == GatekeeperImporter.allOff)
     }
 

@@ -11,9 +11,7 @@ enum ConformanceDifferences {
     }
 
     /// Constraint kinds `tidegate import gatekeeper` reports as unsupported, with the reason.
-    static let unsupportedKinds: [String: String] = [
-        "K8sPSPSELinuxV2": "not yet supported",
-    ]
+    static let unsupportedKinds: [String: String] = [:]
 
     /// Cases by `GatekeeperCase.key`.
     static let cases: [String: Difference] = [:]

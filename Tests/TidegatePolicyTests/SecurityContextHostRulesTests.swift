@@ -148,3 +148,20 @@ private let appArmorPolicy = enabled { $0.appArmorProfile = .deny; $0.allowedApp
         #expect(try findings(#"{"container.apparmor.security.beta.kubernetes.io/app":"localhost/custom"}"#, policy: appArmorPolicy).isEmpty)
     }
 }
+
+let seLinuxCases: [RuleCase] = {
+    let r = RuleID.seLinuxOptions
+    let policy = enabled { $0.seLinuxOptions = .deny; $0.allowedSELinuxOptions = ["::container_t:", "system_u:system_r:spc_t:s0:c1,c2"] }
+    func spec(_ options: String) -> String {
+        #"{"containers":[{"name":"app","image":"x","securityContext":{"seLinuxOptions":\#(options)}}]}"#
+    }
+    let deny = [ExpectedRuleFinding(r, .deny, "/spec/containers/0/securityContext/seLinuxOptions", fixable: false)]
+    return [
+        RuleCase(name: "a listed type alone passes", rule: r, spec: spec(#"{"type":"container_t"}"#), policy: policy, expected: []),
+        RuleCase(name: "a field the entry leaves empty must stay unset", rule: r,
+                 spec: spec(#"{"type":"container_t","user":"sysadm_u"}"#), policy: policy, expected: deny),
+        RuleCase(name: "a full label with a multi-part level passes", rule: r,
+                 spec: spec(#"{"user":"system_u","role":"system_r","type":"spc_t","level":"s0:c1,c2"}"#), policy: policy, expected: []),
+        RuleCase(name: "an unlisted type is denied", rule: r, spec: spec(#"{"type":"svirt_lxc_net_t"}"#), policy: policy, expected: deny),
+    ]
+}()

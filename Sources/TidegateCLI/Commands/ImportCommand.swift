@@ -19,7 +19,7 @@ struct ImportCommand: ParsableCommand {
                 K8sPSPPrivilegedContainer, K8sPSPAllowPrivilegeEscalationContainer, \
                 K8sPSPReadOnlyRootFilesystem, K8sPSPCapabilities, K8sPSPAllowedUsers, K8sPSPForbiddenSysctls, \
                 K8sPSPHostNamespace, K8sPSPHostNetworkingPorts, K8sPSPProcMount, K8sPSPVolumeTypes, \
-                K8sPSPHostFilesystem, K8sPSPSeccomp, K8sPSPAppArmor.
+                K8sPSPHostFilesystem, K8sPSPSeccomp, K8sPSPAppArmor, K8sPSPSELinuxV2.
                 Exit codes: 0 a policy was written (some constraints may be left out, see standard \
                 error), 2 no constraint could be translated or the input is unreadable.
                 """)

@@ -31,6 +31,7 @@ public enum Checks {
         HostPathsCheck.registration,
         SeccompProfileCheck.registration,
         AppArmorProfileCheck.registration,
+        SELinuxOptionsCheck.registration,
     ]
 
     /// The Pod Security Standards (PodSecurity/, one file per check); off unless the policy

@@ -112,6 +112,10 @@ public struct SecurityContextRules: Sendable, Equatable {
     /// The same for AppArmor profiles and `allowedAppArmorProfiles`.
     public var appArmorProfile: RuleAction = .off
     public var allowedAppArmorProfiles: [String] = []
+    /// `seLinuxOptions` (pod or container) that no `user:role:type:level` entry of
+    /// `allowedSELinuxOptions` admits; an empty field admits only an unset one.
+    public var seLinuxOptions: RuleAction = .off
+    public var allowedSELinuxOptions: [String] = []
 
     public init() {}
 }

@@ -25,4 +25,5 @@ public enum RuleID {
     public static let hostPaths = "securityContext.hostPaths"
     public static let seccompProfile = "securityContext.seccompProfile"
     public static let appArmorProfile = "securityContext.appArmorProfile"
+    public static let seLinuxOptions = "securityContext.seLinuxOptions"
 }
