@@ -194,17 +194,19 @@ private struct Translator {
         policy.images.untrustedRegistry = stricter(policy.images.untrustedRegistry, action)
         for (index, entry) in strings(value, parameter: parameter).enumerated() {
             let where_ = "spec.parameters.\(parameter)[\(index)] \"\(entry)\""
-            guard let pattern = registryPattern(entry, wildcards: wildcards, parameter: where_) else { continue }
-            if !policy.images.trustedRegistries.contains(pattern) { policy.images.trustedRegistries.append(pattern) }
+            for pattern in registryPatterns(entry, wildcards: wildcards, parameter: where_)
+            where !policy.images.trustedRegistries.contains(pattern) {
+                policy.images.trustedRegistries.append(pattern)
+            }
         }
         if policy.images.trustedRegistries.isEmpty {
             note(.different, "spec.parameters.\(parameter)", "no entry could be read; every image is untrusted")
         }
     }
 
-    /// The registry pattern that admits what a raw-prefix (`repos`) or exact/`*`-prefix
+    /// The registry patterns that admit what a raw-prefix (`repos`) or exact/`*`-prefix
     /// (`allowedImages`) entry was meant to admit, judged on normalised references.
-    mutating func registryPattern(_ entry: String, wildcards: Bool, parameter: String) -> RegistryPattern? {
+    mutating func registryPatterns(_ entry: String, wildcards: Bool, parameter: String) -> [RegistryPattern] {
         var body = Substring(entry)
         var isPrefix = !wildcards
         if wildcards, body.hasSuffix("*") {
@@ -213,13 +215,13 @@ private struct Translator {
         }
         if body.contains("*") {
             note(.unsupported, parameter, "a wildcard other than a trailing * cannot be expressed; entry ignored")
-            return nil
+            return []
         }
         let endsAtSegment = body.hasSuffix("/")
         while body.hasSuffix("/") { body = body.dropLast() }
         if body.isEmpty {
             note(.unsupported, parameter, "an empty prefix admits every image; Tidegate cannot trust everything by prefix, entry ignored")
-            return nil
+            return []
         }
         // A tag or digest narrows an exact image; trustedRegistries names repositories.
         var narrowed = false
@@ -235,13 +237,18 @@ private struct Translator {
             note(.broader, parameter, "the tag \(lastSegment[colon...]) is dropped: every tag of the repository is trusted")
             body = body[..<colon]
         }
-        var text = String(body)
+        var texts = [String(body)]
+        var text: String { texts[0] }
         let firstSegment = text.split(separator: "/", maxSplits: 1).first.map(String.init) ?? text
         let firstIsHost = firstSegment == "localhost" || firstSegment.contains(".") || firstSegment.contains(":")
             || firstSegment.contains(where: \.isUppercase)
         if endsAtSegment, !text.contains("/"), !firstIsHost {
             // `openpolicyagent/` is a Docker Hub namespace, not the official image `openpolicyagent`.
-            text = "docker.io/\(text)"
+            texts = ["docker.io/\(text)"]
+        } else if isPrefix, !endsAtSegment, !narrowed, !text.contains("/"), !firstIsHost {
+            // A bare word as a raw prefix admitted both the official image (`nginx:1`) and the
+            // Docker Hub namespace (`nginx/x`); both stay, each on segment boundaries.
+            texts = [text, "docker.io/\(text)"]
         }
         if isPrefix, !endsAtSegment {
             note(.different, parameter, "matched on whole path segments of the normalised reference, not as a raw prefix: \"\(entry)x\" no longer passes")
@@ -249,10 +256,12 @@ private struct Translator {
             note(.broader, parameter, "an exact image becomes its repository: any tag or digest of \(text) is trusted")
         }
         do {
-            return try RegistryPattern(text)
+            var patterns: [RegistryPattern] = []
+            for text in texts { patterns.append(try RegistryPattern(text)) }
+            return patterns
         } catch {
             note(.unsupported, parameter, "not a registry or repository Tidegate can match (\(error.reason)); entry ignored")
-            return nil
+            return []
         }
     }
 

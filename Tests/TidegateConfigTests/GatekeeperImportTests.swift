@@ -85,4 +85,17 @@ import TidegatePolicy
                 && message.contains("securityContext.allowedHostPorts[0]")
         }
     }
+
+    /// Gatekeeper compares raw prefixes, so `repos: [openpolicyagent]` also admits
+    /// `openpolicyagent-evil/x`; the imported policy matches whole segments and denies it.
+    @Test func theRawPrefixBypassIsClosed() throws {
+        let result = GatekeeperImporter.translate([try constraint("K8sAllowedRepos", #"{"repos":["openpolicyagent"]}"#)])
+        func denied(_ image: String) throws -> Bool {
+            let pod = try JSONReader().parse(#"{"kind":"Pod","spec":{"containers":[{"name":"a","image":"\#(image)"}]}}"#)
+            return PolicyEngine.evaluate(pod, policy: result.policy).denied
+        }
+        #expect(try !denied("openpolicyagent/opa:0.9.2"))
+        #expect(try denied("openpolicyagent-evil/opa:0.9.2"))
+        #expect(try denied("openpolicyagentevil/opa"))
+    }
 }
