@@ -181,9 +181,31 @@ enum ConformanceReport {
 
             **\(summary)**
 
-            A Gatekeeper violation counts as one Tidegate finding that denies. UPDATE samples go
-            through the admission engine; the imported policy lists the pod-security-policy rules in
-            `securityContext.skipOnUpdate`, as those templates do not judge UPDATE requests.
+            A Gatekeeper violation counts as one Tidegate finding that denies (one per offending
+            container, volume or sysctl). Pods go through the admission engine as CREATE reviews,
+            the `update.yaml` samples as the UPDATE reviews they are; the imported policy lists the
+            pod-security-policy rules in `securityContext.skipOnUpdate`, as those templates (all but
+            seccomp and AppArmor) do not judge UPDATE requests.
+
+            ## Where an imported policy is stricter or broader than the constraint
+
+            The samples do not exercise these; `tidegate import gatekeeper` reports each one on
+            standard error, naming the constraint and the parameter.
+
+            - Image entries are matched on the normalised reference, on whole path segments, not as
+              raw string prefixes: `repos: [openpolicyagent]` no longer admits
+              `openpolicyagent-evil/x` (it admits `openpolicyagent:1` and `openpolicyagent/x`).
+            - An `allowedImages` entry naming one exact image or tag (`ubuntu:20.14`) trusts its whole
+              repository; `disallowedtags` is carried over for `latest` only.
+            - Invalid image references are always denied (`images.invalidReference`).
+            - `exemptImages` becomes `images.exemptImages`, and `match.excludedNamespaces` becomes
+              `exemptions.namespaces`: both apply to every rule of the policy, so importing several
+              constraints shares them. Lists of several constraints of one kind are merged (union).
+            - `match.namespaces`, label and namespace selectors cannot be expressed: the rules apply in
+              every namespace not exempt, and to every workload kind with a pod template.
+            - Added capabilities are compared exactly (`net_bind_service` is not `NET_BIND_SERVICE`);
+              `requiredDropCapabilities` is carried over when it contains `ALL`; `runAsUser` only for
+              `MustRunAsNonRoot`; `hostPort: 0` counts as no host port.
 
             """
         let differences = ConformanceDifferences.cases.sorted { $0.key < $1.key }
