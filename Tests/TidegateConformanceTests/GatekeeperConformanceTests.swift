@@ -42,6 +42,11 @@ import TidegatePolicy
     /// Prints the summary line and keeps docs/conformance.md equal to it: a stale file is
     /// rewritten and reported, so the change shows up in the diff.
     @Test func summaryIsPrintedAndDocumented() throws {
+        // Without the corpus there is nothing to summarise; corpusIsFound reports why.
+        guard GatekeeperCorpus.root != nil, !GatekeeperCorpus.cases.isEmpty else {
+            Issue.record("no conformance corpus; docs/conformance.md left as it is")
+            return
+        }
         var agree = 0, differ = 0, unsupported = 0, failing: [String] = []
         for testCase in GatekeeperCorpus.cases {
             switch try Conformance.judge(testCase) {
