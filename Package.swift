@@ -94,5 +94,8 @@ let package = Package(
             name: "TidegateServerTests",
             dependencies: ["TidegateServer", "TidegateTransport", "TidegateHTTP", "TidegateAdmission", "TidegateConfig", "TidegatePolicy"]),
         .testTarget(name: "TidegateCLITests", dependencies: ["TidegateJSON"]),
+        .testTarget(
+            name: "TidegateConformanceTests",
+            dependencies: ["TidegateConfig", "TidegateAdmission", "TidegatePolicy", "TidegateJSON"]),
     ]
 )

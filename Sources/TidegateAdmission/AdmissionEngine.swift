@@ -80,8 +80,11 @@ public struct AdmissionEngine: Sendable {
             return AdmissionOutcome(response: response, decision: decision)
         }
 
+        // Rules the policy does not apply to UPDATE neither deny nor patch it.
+        let skipped = request.operation == "UPDATE"
+            ? Set(policy.securityContext.skipOnUpdate.map { "securityContext.\($0)" }) : []
         if endpoint == .mutate {
-            let autoApply = Set(policy.mutation.autoApply)
+            let autoApply = Set(policy.mutation.autoApply).subtracting(skipped)
             let result = PolicyEngine.fix(object, policy: policy, scope: scope) { autoApply.contains($0.rule) }
             if !result.patch.operations.isEmpty { response.patch = result.patch }
             decision.patchOperations = result.patch.operations.count
@@ -92,7 +95,7 @@ public struct AdmissionEngine: Sendable {
         var denials: [Finding] = []
         var warnings: [Finding] = []
         var audited: [Finding] = []
-        for finding in evaluation.findings {
+        for finding in evaluation.findings where !skipped.contains(finding.rule) {
             let effective: RuleAction
             switch (finding.action, policy.mode) {
             case (.deny, .enforce): effective = .deny; denials.append(finding)

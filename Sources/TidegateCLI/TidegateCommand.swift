@@ -10,7 +10,7 @@ public struct TidegateCommand: ParsableCommand {
             Exit codes: 0 everything allowed, 1 something denied, 2 usage or input errors.
             """,
         subcommands: [CheckCommand.self, FixCommand.self, ExplainCommand.self, ReviewCommand.self, ServeCommand.self,
-                      PolicyCommand.self])
+                      PolicyCommand.self, ImportCommand.self])
 
     public init() {}
 

@@ -70,6 +70,8 @@ struct PolicyDecoder {
                     }
                 }
                 if valid { rules.trustedRegistries = patterns }
+            } else if let field = PolicySchema.imageLists.first(where: { $0.key == key }) {
+                if let entries = stringList(value, path: path) { rules[keyPath: field.keyPath] = entries.map(\.text) }
             } else if let field = actions.first(where: { $0.key == key }), let action = action(value, path: path) {
                 rules[keyPath: field.keyPath] = action
             }
@@ -87,7 +89,28 @@ struct PolicyDecoder {
                 let entries = stringList(value, path: path)
             {
                 rules[keyPath: field.keyPath] = entries.map(\.text)
+                if key == "skipOnUpdate" { checkRuleKeys(entries, path: path) }
+                if key == "allowedSELinuxOptions" {
+                    for (index, entry) in entries.enumerated() where entry.text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).count != 4 {
+                        fail(entry.node, "\(path)[\(index)]", "invalid SELinux label \"\(entry.text)\" (expected user:role:type:level, empty fields allowed)")
+                    }
+                }
+                if key == "allowedHostPorts" {
+                    for (index, entry) in entries.enumerated() where HostPortRange(entry.text) == nil {
+                        fail(entry.node, "\(path)[\(index)]", "invalid port range \"\(entry.text)\" (expected N, N-M, N- or -M with ports 1 to 65535)")
+                    }
+                }
             }
+        }
+    }
+
+    /// `securityContext.skipOnUpdate` names rules by their key in the same section.
+    private mutating func checkRuleKeys(_ entries: [(text: String, node: Node)], path: String) {
+        let known = PolicySchema.securityContextActions.map(\.key)
+        for (index, entry) in entries.enumerated() where !known.contains(entry.text) {
+            var message = "unknown securityContext rule \"\(entry.text)\""
+            if let guess = Suggestion.closest(to: entry.text, among: known) { message += "; did you mean \"\(guess)\"?" }
+            fail(entry.node, "\(path)[\(index)]", message)
         }
     }
 

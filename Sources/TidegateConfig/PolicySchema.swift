@@ -28,7 +28,11 @@ enum PolicySchema {
         ]
     }
 
-    static var imageKeys: [String] { ["trustedRegistries"] + imageActions.map(\.key) }
+    static var imageLists: [ListField<ImageRules>] {
+        [.init(key: "exemptImages", keyPath: \.exemptImages)]
+    }
+
+    static var imageKeys: [String] { ["trustedRegistries"] + imageActions.map(\.key) + imageLists.map(\.key) }
 
     static var securityContextActions: [ActionField<SecurityContextRules>] {
         [
@@ -40,11 +44,33 @@ enum PolicySchema {
             .init(key: "readOnlyRootFilesystem", keyPath: \.readOnlyRootFilesystem),
             .init(key: "misplacedFields", keyPath: \.misplacedFields),
             .init(key: "runAsUserUnset", keyPath: \.runAsUserUnset),
+            .init(key: "sysctls", keyPath: \.sysctls),
+            .init(key: "hostNetwork", keyPath: \.hostNetwork),
+            .init(key: "hostNamespaces", keyPath: \.hostNamespaces),
+            .init(key: "hostPorts", keyPath: \.hostPorts),
+            .init(key: "procMount", keyPath: \.procMount),
+            .init(key: "volumeTypes", keyPath: \.volumeTypes),
+            .init(key: "hostPaths", keyPath: \.hostPaths),
+            .init(key: "seccompProfile", keyPath: \.seccompProfile),
+            .init(key: "appArmorProfile", keyPath: \.appArmorProfile),
+            .init(key: "seLinuxOptions", keyPath: \.seLinuxOptions),
         ]
     }
 
     static var securityContextLists: [ListField<SecurityContextRules>] {
-        [.init(key: "allowedCapabilities", keyPath: \.allowedCapabilities)]
+        [
+            .init(key: "allowedCapabilities", keyPath: \.allowedCapabilities),
+            .init(key: "skipOnUpdate", keyPath: \.skipOnUpdate),
+            .init(key: "forbiddenSysctls", keyPath: \.forbiddenSysctls),
+            .init(key: "allowedSysctls", keyPath: \.allowedSysctls),
+            .init(key: "allowedHostPorts", keyPath: \.allowedHostPorts),
+            .init(key: "allowedVolumeTypes", keyPath: \.allowedVolumeTypes),
+            .init(key: "allowedHostPaths", keyPath: \.allowedHostPaths),
+            .init(key: "readOnlyHostPaths", keyPath: \.readOnlyHostPaths),
+            .init(key: "allowedSeccompProfiles", keyPath: \.allowedSeccompProfiles),
+            .init(key: "allowedAppArmorProfiles", keyPath: \.allowedAppArmorProfiles),
+            .init(key: "allowedSELinuxOptions", keyPath: \.allowedSELinuxOptions),
+        ]
     }
 
     static var securityContextKeys: [String] {

@@ -14,6 +14,9 @@ public enum PolicyWriter {
         for field in PolicySchema.imageActions {
             lines.append("  \(field.key): \(policy.images[keyPath: field.keyPath].rawValue)")
         }
+        for field in PolicySchema.imageLists {
+            lines.append("  \(field.key): \(list(policy.images[keyPath: field.keyPath]))")
+        }
         lines.append("securityContext:")
         for field in PolicySchema.securityContextActions {
             lines.append("  \(field.key): \(policy.securityContext[keyPath: field.keyPath].rawValue)")

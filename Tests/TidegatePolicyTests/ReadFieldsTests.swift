@@ -41,8 +41,14 @@ struct ReadFieldsTests {
     static var cases: [(String, JSONValue, Policy)] {
         var restricted = Policy()
         restricted.podSecurity = PodSecuritySettings(level: .restricted)
+        var everything = Policy()
+        for rule in [\SecurityContextRules.sysctls, \.hostNetwork, \.hostNamespaces, \.hostPorts, \.procMount,
+                     \.volumeTypes, \.hostPaths, \.seccompProfile, \.appArmorProfile, \.seLinuxOptions] {
+            everything.securityContext[keyPath: rule] = .deny
+        }
         return (manifests + payloadObjects).flatMap { name, object in
-            [(name + " / default policy", object, Policy.default), (name + " / restricted", object, restricted)]
+            [(name + " / default policy", object, Policy.default), (name + " / restricted", object, restricted),
+             (name + " / every rule on", object, everything)]
         }
     }
 

@@ -263,6 +263,7 @@ private let misplacedFieldsCases: [RuleCase] = {
 @Suite struct SecurityContextCheckTests {
     static let cases = runAsNonRootCases + runAsUserUnsetCases + capabilitiesCases + requireDropAllCases
         + privilegedCases + allowPrivilegeEscalationCases + readOnlyRootFilesystemCases + misplacedFieldsCases
+        + hostRuleCases + hostPathCases + securityProfileCases + seLinuxCases
 
     @Test(arguments: cases)
     func findings(_ c: RuleCase) throws {

@@ -22,6 +22,16 @@ public enum Checks {
         RequireDropAllCheck.registration,
         AllowPrivilegeEscalationCheck.registration,
         ReadOnlyRootFilesystemCheck.registration,
+        SysctlsCheck.registration,
+        HostNetworkCheck.registration,
+        HostNamespacesCheck.registration,
+        HostPortsCheck.registration,
+        ProcMountCheck.registration,
+        VolumeTypesCheck.registration,
+        HostPathsCheck.registration,
+        SeccompProfileCheck.registration,
+        AppArmorProfileCheck.registration,
+        SELinuxOptionsCheck.registration,
     ]
 
     /// The Pod Security Standards (PodSecurity/, one file per check); off unless the policy

@@ -47,6 +47,7 @@ public enum PolicyEngine {
         // The Pod Security Standards follow the version the policy pins them to; Tidegate's own
         // rules follow the newest.
         let podSecurityVersion = policy.podSecurity?.version ?? .latest
+        let exempt = pod.exemptContainers(policy)
         var findings: [Finding] = []
         for check in checks {
             let action = check.action(policy)
@@ -54,7 +55,7 @@ public enum PolicyEngine {
             let version = PodSecurity.isRule(check.id) ? podSecurityVersion : .latest
             guard let evaluate = check.implementation(at: version) else { continue }
             context.wantsFixes = everyFix || policy.effectiveAction(action) == .deny
-            for violation in evaluate(context) {
+            for violation in evaluate(context) where violation.container.map(exempt.contains) != true {
                 findings.append(Finding(rule: check.id, action: action, violation: violation))
             }
         }

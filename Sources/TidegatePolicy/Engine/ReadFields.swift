@@ -10,6 +10,11 @@ public enum ReadFields {
     /// need only images, security contexts and the pod's OS, which makes a typical review
     /// several times cheaper to read.
     public static func object(for policy: Policy) -> JSONFieldFilter {
+        let sc = policy.securityContext
+        // These rules read host namespaces, ports, volumes, mounts or annotations.
+        let readsMore = [sc.sysctls, sc.hostNetwork, sc.hostNamespaces, sc.hostPorts, sc.procMount, sc.volumeTypes,
+                         sc.hostPaths, sc.seccompProfile, sc.appArmorProfile, sc.seLinuxOptions].contains { $0 != .off }
+        if readsMore { return object }
         guard let pss = policy.podSecurity, pss.level != .privileged else { return leastPrivilegeObject }
         return object
     }
@@ -35,11 +40,12 @@ public enum ReadFields {
         ])
     }
 
-    /// Per container: identity, image, securityContext and what the Pod Security Standards
-    /// inspect (ports, probe and lifecycle hosts).
+    /// Per container: identity, image, securityContext, what the Pod Security Standards
+    /// inspect (ports, probe and lifecycle hosts) and volumeMounts (read-only host paths).
     static let container: JSONFieldFilter = .only([
         "name": .all, "image": .all, "securityContext": .all, "ports": .all,
         "livenessProbe": .all, "readinessProbe": .all, "startupProbe": .all, "lifecycle": .all,
+        "volumeMounts": .all,
     ])
 
     static let podSpec: [String: JSONFieldFilter] = [

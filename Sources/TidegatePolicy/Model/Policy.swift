@@ -53,6 +53,9 @@ public struct ImageRules: Sendable, Equatable {
     public var requireDigest: RuleAction = .off
     /// Both a tag and a digest: the runtime pulls the digest and ignores the tag.
     public var tagWithDigest: RuleAction = .warn
+    /// Containers whose image, as written, equals an entry or starts with an entry that ends
+    /// in `*` are exempt from every rule (see `ImageExemption`). Empty by default.
+    public var exemptImages: [String] = []
 
     public init() {}
 }
@@ -74,6 +77,45 @@ public struct SecurityContextRules: Sendable, Equatable {
     public var misplacedFields: RuleAction = .warn
     /// runAsNonRoot true without a numeric runAsUser: a named image USER fails at start.
     public var runAsUserUnset: RuleAction = .warn
+    /// Keys of the rules above (`privileged`, ...) that UPDATE requests skip. An UPDATE can
+    /// change almost nothing in a running pod's security context, so a policy carried over
+    /// from admission controllers that only judge creation lists them here. Empty by default.
+    public var skipOnUpdate: [String] = []
+    /// A pod sysctl named by `forbiddenSysctls` or outside `allowedSysctls` (entries are exact
+    /// names, or prefixes ending in `*`; `*` alone matches every sysctl).
+    public var sysctls: RuleAction = .off
+    public var forbiddenSysctls: [String] = []
+    public var allowedSysctls: [String] = ["*"]
+    /// The pod shares the node's network namespace (`hostNetwork: true`).
+    public var hostNetwork: RuleAction = .off
+    /// The pod shares the node's process or IPC namespace (`hostPID` or `hostIPC` true).
+    public var hostNamespaces: RuleAction = .off
+    /// A container `hostPort` outside every range of `allowedHostPorts` (`80-9000`, `1024-`,
+    /// `-9000`, or one port); an empty list allows no host port.
+    public var hostPorts: RuleAction = .off
+    public var allowedHostPorts: [String] = []
+    /// A container `procMount` other than `Default` (`Unmasked` exposes the host's /proc).
+    public var procMount: RuleAction = .off
+    /// A pod volume whose type is not in `allowedVolumeTypes` (`*` allows every type).
+    public var volumeTypes: RuleAction = .off
+    public var allowedVolumeTypes: [String] = []
+    /// A hostPath volume outside `allowedHostPaths`, or under `readOnlyHostPaths` but mounted
+    /// writable by some container. Prefixes compare whole path segments (`/foo` covers
+    /// `/foo/bar`, not `/foobar`); both lists empty allows no hostPath volume.
+    public var hostPaths: RuleAction = .off
+    public var allowedHostPaths: [String] = []
+    public var readOnlyHostPaths: [String] = []
+    /// A container whose seccomp profile (field or annotation, container before pod) no entry
+    /// of `allowedSeccompProfiles` admits (`runtime/default`, `localhost/*`, `*`, ...).
+    public var seccompProfile: RuleAction = .off
+    public var allowedSeccompProfiles: [String] = []
+    /// The same for AppArmor profiles and `allowedAppArmorProfiles`.
+    public var appArmorProfile: RuleAction = .off
+    public var allowedAppArmorProfiles: [String] = []
+    /// `seLinuxOptions` (pod or container) that no `user:role:type:level` entry of
+    /// `allowedSELinuxOptions` admits; an empty field admits only an unset one.
+    public var seLinuxOptions: RuleAction = .off
+    public var allowedSELinuxOptions: [String] = []
 
     public init() {}
 }
