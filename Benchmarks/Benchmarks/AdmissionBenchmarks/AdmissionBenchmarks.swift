@@ -50,6 +50,17 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
 
+        // The Pod Security Standards at restricted, on top of the default rules: what a
+        // `podSecurity` level adds to a review.
+        var restricted = Policy.default
+        restricted.podSecurity = PodSecuritySettings(level: .restricted)
+        let restrictedPolicy = restricted
+        Benchmark("evaluate+restricted \(name)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(PolicyEngine.evaluate(request.object, policy: restrictedPolicy))
+            }
+        }
+
         Benchmark("mutate \(name)") { benchmark in
             for _ in benchmark.scaledIterations {
                 blackHole(try engine.handle(body, endpoint: .mutate).body)
