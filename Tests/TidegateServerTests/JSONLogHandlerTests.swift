@@ -52,3 +52,13 @@ struct JSONLogHandlerTests {
         #expect(pipe.fileHandleForReading.readDataToEndOfFile().isEmpty)
     }
 }
+
+@Suite("Log timestamps")
+struct LogTimestampTests {
+    @Test func timestampsAreRFC3339UTCWithMilliseconds() throws {
+        let stamp = JSONLogHandler.timestamp()
+        #expect(stamp.utf8.count == 24)
+        let pattern = try Regex(#"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"#)
+        #expect(stamp.wholeMatch(of: pattern) != nil, "\(stamp)")
+    }
+}
