@@ -8,6 +8,18 @@ struct CLI {
         .deletingLastPathComponent().deletingLastPathComponent()
     static let binary = packageRoot.appendingPathComponent(".build/debug/tidegate").path
 
+    /// A file of the shared payloads: `shared/` sits next to the repository (as CI lays it out),
+    /// or next to one of its ancestors.
+    static func payload(_ name: String) -> URL {
+        var dir = packageRoot
+        while dir.path != "/" {
+            let candidate = dir.deletingLastPathComponent().appendingPathComponent("shared/payloads/\(name)")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/payloads/\(name)")
+    }
+
     struct Result {
         var status: Int32
         var stdout: String
@@ -154,8 +166,7 @@ struct CheckCommandTests {
         try dir.write("b/c/list.json", """
             {"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}]}
             """)
-        let review = try String(contentsOf: CLI.packageRoot.deletingLastPathComponent()
-            .appendingPathComponent("shared/payloads/pod-small.json"), encoding: .utf8)
+        let review = try String(contentsOf: CLI.payload("pod-small.json"), encoding: .utf8)
         try dir.write("b/review.json", review)
         try dir.write("notes.txt", "not a manifest")
         let result = try CLI.run(["check", "--output", "json", dir.url.path])
@@ -261,7 +272,7 @@ struct OtherCommandTests {
 
     @Test(arguments: ["pod-small.json", "deployment-typical.json", "pod-large.json"])
     func reviewPrintsTheWebhookResponse(_ payload: String) throws {
-        let file = CLI.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/payloads/\(payload)").path
+        let file = CLI.payload(payload).path
         let result = try CLI.run(["review", file])
         let response = try #require(result.json)
         #expect(response["kind"] == "AdmissionReview")
