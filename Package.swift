@@ -83,12 +83,13 @@ let package = Package(
         .executableTarget(name: "tidegate", dependencies: ["TidegateCLI"], swiftSettings: strict),
 
         // MARK: Tests
-        .testTarget(name: "TidegateJSONTests", dependencies: ["TidegateJSON"]),
-        .testTarget(name: "TidegatePolicyTests", dependencies: ["TidegatePolicy", "TidegateJSON"]),
+        .target(name: "TidegateTestSupport", path: "Tests/TidegateTestSupport"),
+        .testTarget(name: "TidegateJSONTests", dependencies: ["TidegateTestSupport", "TidegateJSON"]),
+        .testTarget(name: "TidegatePolicyTests", dependencies: ["TidegateTestSupport", "TidegatePolicy", "TidegateJSON"]),
         .testTarget(name: "TidegateAdmissionTests", dependencies: ["TidegateAdmission", "TidegatePolicy", "TidegateJSON", "TidegateConfig"]),
         .testTarget(name: "TidegateConfigTests", dependencies: ["TidegateConfig", "TidegatePolicy", "TidegateJSON"]),
-        .testTarget(name: "TidegateHTTP1Tests", dependencies: ["TidegateHTTP1", "TidegateHTTP"]),
-        .testTarget(name: "TidegateHTTP2Tests", dependencies: ["TidegateHTTP2", "TidegateHTTP", "CNGHTTP2"]),
+        .testTarget(name: "TidegateHTTP1Tests", dependencies: ["TidegateTestSupport", "TidegateHTTP1", "TidegateHTTP"]),
+        .testTarget(name: "TidegateHTTP2Tests", dependencies: ["TidegateTestSupport", "TidegateHTTP2", "TidegateHTTP", "CNGHTTP2"]),
         .testTarget(name: "TidegateTransportTests", dependencies: ["TidegateTransport", "COpenSSL", "CTidegateSystem"]),
         .testTarget(
             name: "TidegateServerTests",

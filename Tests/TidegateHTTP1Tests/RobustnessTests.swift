@@ -1,18 +1,8 @@
 import Testing
+import TidegateTestSupport
 import TidegateHTTP
 @testable import TidegateHTTP1
 
-/// SplitMix64: a tiny deterministic generator so every run mutates the same way.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Valid requests the mutations start from, chosen to reach every parser state.
 let robustnessSeeds: [[UInt8]] = [
@@ -30,7 +20,7 @@ let interestingFragments: [[UInt8]] = [
     "Connection: close\r\n", "\r\n\r\n", "99999999999999999999", " HTTP/1.1\r\n", "HTTP/1.0",
 ].map { Array($0.utf8) }
 
-func mutate(_ input: [UInt8], using rng: inout SeededGenerator) -> [UInt8] {
+func mutate(_ input: [UInt8], using rng: inout SplitMix64) -> [UInt8] {
     var bytes = input
     for _ in 0..<Int.random(in: 1...4, using: &rng) {
         let at = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &rng)
@@ -55,7 +45,7 @@ func mutate(_ input: [UInt8], using rng: inout SeededGenerator) -> [UInt8] {
     /// allow, and reaches the same events however the bytes are split (the property that makes
     /// it safe behind a socket that delivers arbitrary fragments).
     @Test func mutatedRequestsAreHandledConsistentlyWithBoundedBuffering() {
-        var rng = SeededGenerator(state: 0x7469_6465_6761_7465)
+        var rng = SplitMix64(state: 0x7469_6465_6761_7465)
         let bound = Self.smallLimits.maxHeaderBytes + Self.smallLimits.maxBodyBytes
         var outcomes: [String: Int] = [:]
         for _ in 0..<4000 {
@@ -80,7 +70,7 @@ func mutate(_ input: [UInt8], using rng: inout SeededGenerator) -> [UInt8] {
     }
 
     @Test func connectionOutputDoesNotDependOnTheSplit() {
-        var rng = SeededGenerator(state: 42)
+        var rng = SplitMix64(state: 42)
         for _ in 0..<1000 {
             let input = mutate(robustnessSeeds.randomElement(using: &rng)!, using: &rng)
             let whole = converse(input, limits: Self.smallLimits)
@@ -91,7 +81,7 @@ func mutate(_ input: [UInt8], using rng: inout SeededGenerator) -> [UInt8] {
     }
 
     @Test func randomBytesNeverProduceARequest() {
-        var rng = SeededGenerator(state: 7)
+        var rng = SplitMix64(state: 7)
         for _ in 0..<1000 {
             let input = (0..<Int.random(in: 1...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             let events = parse(input, limits: Self.smallLimits)

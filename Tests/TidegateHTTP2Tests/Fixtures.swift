@@ -30,17 +30,6 @@ func patternBytes(_ count: Int, seed: UInt64 = 0x9E37_79B9) -> [UInt8] {
     }
 }
 
-/// Deterministic randomness for the mutation test (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Raw HTTP/2 framing, for writing what no well-behaved client library would send.
 enum Wire {

@@ -1,3 +1,4 @@
+import TidegateTestSupport
 import CNGHTTP2
 import Testing
 import TidegateHTTP

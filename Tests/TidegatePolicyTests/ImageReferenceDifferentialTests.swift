@@ -1,4 +1,5 @@
 import Testing
+import TidegateTestSupport
 @testable import TidegatePolicy
 
 /// docker/distribution's `ParseNormalizedNamed`, transcribed with its own regular expressions
@@ -65,18 +66,6 @@ enum DistributionOracle {
     }
 }
 
-/// A small deterministic generator (SplitMix64), so every run checks the same inputs.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
 
 enum ReferenceInputs {
     /// Pieces that reach every branch of the grammar when glued together at random.
