@@ -137,7 +137,62 @@ public struct AdmissionReviewResponse: Sendable, Equatable {
         ]
     }
 
-    public var bytes: [UInt8] { JSONWriter().bytes(json) }
+    /// The same document as `json`, written straight into bytes (the per-request path).
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + (statusMessage?.utf8.count ?? 0) + warnings.reduce(0) { $0 + $1.utf8.count + 3 })
+        func key(_ k: StaticString) {
+            out.append(UInt8(ascii: ","))
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        }
+        out.append(contentsOf: #"{"apiVersion":"#.utf8)
+        JSONWriter.appendString(version.rawValue, into: &out)
+        out.append(contentsOf: #","kind":"AdmissionReview","response":{"uid":"#.utf8)
+        JSONWriter.appendString(uid, into: &out)
+        key("allowed")
+        out.append(contentsOf: (allowed ? "true" : "false").utf8)
+        if let code = statusCode {
+            key("status")
+            out.append(contentsOf: #"{"code":"#.utf8)
+            out.append(contentsOf: String(code).utf8)
+            if code == 403 { out.append(contentsOf: #","reason":"Forbidden""#.utf8) }
+            if let message = statusMessage {
+                key("message")
+                JSONWriter.appendString(message, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        if let patch, !patch.operations.isEmpty {
+            key("patchType")
+            out.append(contentsOf: #""JSONPatch""#.utf8)
+            key("patch")
+            JSONWriter.appendString(Base64.encode(JSONWriter().bytes(patch.json)), into: &out)
+        }
+        if !warnings.isEmpty {
+            key("warnings")
+            out.append(UInt8(ascii: "["))
+            for (i, w) in warnings.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONWriter.appendString(w, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        if !auditAnnotations.isEmpty {
+            key("auditAnnotations")
+            out.append(UInt8(ascii: "{"))
+            for (i, a) in auditAnnotations.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONWriter.appendString(a.key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                JSONWriter.appendString(a.value, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(contentsOf: "}}".utf8)
+        return out
+    }
 
     public static func == (a: AdmissionReviewResponse, b: AdmissionReviewResponse) -> Bool {
         a.json == b.json

@@ -247,3 +247,34 @@ struct FixDemandTests {
         #expect(a.map(\.message) == b.map(\.message))
     }
 }
+
+@Suite("Response encoding")
+struct ResponseEncodingTests {
+    enum Shape: String, CaseIterable, Sendable {
+        case allowedNothingElse, deniedWithAMessageThatNeedsEscaping, warningsAndAnnotations, aPatch, aNon403Status
+    }
+
+    static func response(_ shape: Shape, _ version: AdmissionReviewRequest.Version) -> AdmissionReviewResponse {
+        var r = AdmissionReviewResponse(version: version, uid: "u-\"1\"", allowed: true)
+        switch shape {
+        case .allowedNothingElse: break
+        case .deniedWithAMessageThatNeedsEscaping:
+            r.allowed = false; r.statusCode = 403; r.statusMessage = "line \"one\"\n\\two é\u{1}"
+        case .warningsAndAnnotations:
+            r.warnings = ["a", "b \"q\""]; r.auditAnnotations = [("mode", "audit"), ("rules", "x,y")]
+        case .aPatch:
+            r.patch = JSONPatch([.add(JSONPointer("/a~1b")!, ["k": 1])])
+        case .aNon403Status:
+            r.allowed = false; r.statusCode = 400
+        }
+        return r
+    }
+
+    @Test(arguments: Shape.allCases)
+    func theWrittenBytesAreTheJSONDocument(_ shape: Shape) throws {
+        for version in [AdmissionReviewRequest.Version.v1, .v1beta1] {
+            let response = Self.response(shape, version)
+            #expect(try JSONReader().parse(response.bytes) == response.json, "\(shape)")
+        }
+    }
+}
