@@ -30,7 +30,20 @@ enum WarningBudget {
         var out: [String] = []
         var used = 0
         for (i, finding) in findings.enumerated() {
-            let text = clip("\(finding.message) [\(finding.rule)]", to: perWarning)
+            // One String, sized once: this runs for every warning of every review.
+            var full = String()
+            full.reserveCapacity(finding.reason.utf8.count + finding.rule.utf8.count + 64)
+            if let c = finding.container {
+                full += c.kind.noun
+                full += " \""
+                full += c.name
+                full += "\": "
+            }
+            full += finding.reason
+            full += " ["
+            full += finding.rule
+            full += "]"
+            let text = clip(full, to: perWarning)
             let remaining = findings.count - i - 1
             let reserve = remaining > 0 ? 40 : 0
             if used + text.utf8.count + reserve > total {
