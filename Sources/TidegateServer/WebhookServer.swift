@@ -105,12 +105,12 @@ public final class WebhookServer: Sendable {
             })
         defer { signals.stop() }
         try start()
-        let certificateWatcher = try CertificateFileWatcher(
+        let certificateWatcher = try FileWatcher(
             paths: [configuration.certificateFile, configuration.keyFile] + (configuration.clientCAFile.map { [$0] } ?? []),
             interval: configuration.watchInterval) { [self] in reloadCertificate() }
         defer { certificateWatcher.stop() }
         let policyWatcher = try configuration.policyFile.map { file in
-            try CertificateFileWatcher(paths: [file], interval: configuration.watchInterval) { [self] in reloadPolicy() }
+            try FileWatcher(paths: [file], interval: configuration.watchInterval) { [self] in reloadPolicy() }
         }
         defer { policyWatcher?.stop() }
         waitForStop()

@@ -13,8 +13,7 @@ import Glibc
 /// SIGPIPE is ignored.
 public final class LifecycleSignals: Sendable {
     private let signalFD: Int32
-    private let stopFD: Int32
-    private let thread: Mutex<PosixThread?> = Mutex(nil)
+    private let worker: StoppableThread
 
     /// `onTerminate` receives the signal number (SIGTERM or SIGINT); `onReload` runs for SIGHUP.
     /// Both run on the watcher thread and may block (e.g. `TransportServer.shutdown`); signals that
@@ -25,47 +24,34 @@ public final class LifecycleSignals: Sendable {
         tg_ignore_sigpipe()
         signalFD = tg_signalfd_create()
         guard signalFD >= 0 else { throw .systemCallFailed(call: "signalfd", errno: tg_errno()) }
-        stopFD = tg_eventfd_create()
-        guard stopFD >= 0 else {
-            let code = tg_errno()
-            close(signalFD)
-            throw .systemCallFailed(call: "eventfd", errno: code)
-        }
         let signalFD = signalFD
-        let stopFD = stopFD
-        let worker = try PosixThread.spawn {
-            var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0), pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
-            while true {
-                _ = poll(&fds, 2, -1)
-                if fds[1].revents != 0 { return }
+        do throws(TransportError) {
+            worker = try StoppableThread { stopFD in
+                var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0), pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
                 while true {
-                    let signo = tg_signalfd_read(signalFD)
-                    if signo <= 0 { break }
-                    if signo == SIGHUP { onReload() } else { onTerminate(signo) }
+                    _ = poll(&fds, 2, -1)
+                    if fds[1].revents != 0 { return }
+                    while true {
+                        let signo = tg_signalfd_read(signalFD)
+                        if signo <= 0 { break }
+                        if signo == SIGHUP { onReload() } else { onTerminate(signo) }
+                    }
                 }
             }
+        } catch {
+            close(signalFD)
+            throw error
         }
-        thread.withLock { $0 = worker }
     }
 
     /// Delivers `signo` to the watcher thread as if the process had received it (in-process triggers, tests).
     public func deliver(_ signo: Int32) {
-        thread.withLock { worker in
-            if let worker { _ = tg_signal_thread(UInt(worker.handle), signo) }
-        }
+        if let handle = worker.handle { _ = tg_signal_thread(UInt(handle), signo) }
     }
 
     /// Stops watching (signals stay blocked in threads that blocked them).
     public func stop() {
-        let worker = thread.withLock { current -> PosixThread? in
-            defer { current = nil }
-            return current
-        }
-        guard let worker else { return }
-        _ = tg_eventfd_signal(stopFD)
-        worker.join()
-        close(signalFD)
-        close(stopFD)
+        if worker.stop() { close(signalFD) }
     }
 
     deinit { stop() }

@@ -1,4 +1,5 @@
 import CTidegateSystem
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -34,4 +35,43 @@ struct PosixThread: @unchecked Sendable {
     }
 
     func join() { pthread_join(handle, nil) }
+}
+
+/// A background thread that runs until asked to stop: its body gets an eventfd that becomes
+/// readable on `stop()`, to include in whatever it polls. Shared by the file watcher and the
+/// signal reader.
+final class StoppableThread: Sendable {
+    private let stopFD: Int32
+    private let thread: Mutex<PosixThread?> = Mutex(nil)
+
+    init(_ run: @escaping @Sendable (_ stopFD: Int32) -> Void) throws(TransportError) {
+        stopFD = tg_eventfd_create()
+        guard stopFD >= 0 else { throw .systemCallFailed(call: "eventfd", errno: tg_errno()) }
+        let fd = stopFD
+        do throws(TransportError) {
+            let worker = try PosixThread.spawn { run(fd) }
+            thread.withLock { $0 = worker }
+        } catch {
+            close(stopFD)
+            throw error
+        }
+    }
+
+    /// The running thread, nil once stopped.
+    var handle: pthread_t? { thread.withLock { $0?.handle } }
+
+    /// Signals the thread and waits for it. True only for the call that stopped it, so owners
+    /// release their own resources exactly once.
+    @discardableResult
+    func stop() -> Bool {
+        let worker = thread.withLock { current -> PosixThread? in
+            defer { current = nil }
+            return current
+        }
+        guard let worker else { return false }
+        _ = tg_eventfd_signal(stopFD)
+        worker.join()
+        close(stopFD)
+        return true
+    }
 }

@@ -97,10 +97,14 @@ struct CertificateTests {
         defer { server.stop() }
         let certs = server.certificates
         let outcomes = EventList()
-        var logger = Logger(label: "watch-test")
-        logger.logLevel = .critical
-        let watcher = try server.tls.watchFiles(interval: .milliseconds(20), logger: logger) { error in
-            outcomes.append(error == nil ? "reloaded" : "refused")
+        let tls = server.tls
+        let watcher = try FileWatcher(paths: [certs.certificateChainFile, certs.privateKeyFile], interval: .milliseconds(20)) {
+            do throws(TransportError) {
+                try tls.reload()
+                outcomes.append("reloaded")
+            } catch {
+                outcomes.append("refused")
+            }
         }
         defer { watcher.stop() }
         // Rotate: a new CA's pair written over the watched paths (rename, as kubelet's swap is atomic).
@@ -133,7 +137,7 @@ struct CertificateTests {
             try Data("one".utf8).write(to: URL(fileURLWithPath: watched))
         }
         let changes = Counter()
-        let watcher = try CertificateFileWatcher(paths: [watched], interval: .milliseconds(20)) {
+        let watcher = try FileWatcher(paths: [watched], interval: .milliseconds(20)) {
             changes.increment()
         }
         defer { watcher.stop() }

@@ -43,7 +43,7 @@ final class TLSTestClient {
         guard SSL_connect(ssl) == 1 else {
             var buffer = [CChar](repeating: 0, count: 256)
             ERR_error_string_n(ERR_get_error(), &buffer, buffer.count)
-            throw Failure.handshake(String(cString: buffer))
+            throw Failure.handshake(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
     }
 
@@ -69,7 +69,7 @@ final class TLSTestClient {
         defer { X509_free(cert) }
         var buffer = [CChar](repeating: 0, count: 512)
         X509_NAME_oneline(X509_get_issuer_name(cert), &buffer, Int32(buffer.count))
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     func session() -> OpaquePointer? { SSL_get1_session(ssl) }
