@@ -129,16 +129,7 @@ public struct AdmissionEngine: Sendable {
         if !request.subResource.isEmpty && !(request.resource == "pods" && request.subResource == "ephemeralcontainers") {
             return "subresource \(request.resource)/\(request.subResource) is not checked"
         }
-        if policy.exemptions.namespaces.contains(request.namespace) && !request.namespace.isEmpty {
-            return "namespace \(request.namespace) is exempt"
-        }
-        if policy.exemptions.usernames.contains(request.username) {
-            return "user \(request.username) is exempt"
-        }
-        if let group = request.groups.first(where: policy.exemptions.groups.contains) {
-            return "group \(group) is exempt"
-        }
-        return nil
+        return policy.exemptions.reason(namespace: request.namespace, username: request.username, groups: request.groups)
     }
 
     /// The object, with `kind` taken from the request when the object omits it.

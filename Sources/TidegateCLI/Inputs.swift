@@ -58,9 +58,11 @@ enum Inputs {
     /// namespaces are not checked.
     static func check(_ document: InputDocument, policy: Policy) -> CheckedObject {
         let namespace = document.object["metadata"]?["namespace"]?.stringValue ?? ""
-        if !namespace.isEmpty && policy.exemptions.namespaces.contains(namespace) {
-            return CheckedObject(source: document.source, object: document.object,
-                                 evaluation: PolicyEvaluation(pod: nil, findings: []))
+        if let reason = policy.exemptions.reason(namespace: namespace) {
+            var exempt = CheckedObject(source: document.source, object: document.object,
+                                       evaluation: PolicyEvaluation(pod: nil, findings: []))
+            exempt.skipped = reason
+            return exempt
         }
         var evaluation = PolicyEngine.evaluate(document.object, policy: policy)
         if policy.mode != .enforce {

@@ -328,3 +328,16 @@ struct LevelTests {
         #expect(rules.contains("podSecurity.seccompProfile_restricted"))
     }
 }
+
+@Suite("tidegate check exemptions")
+struct ExemptionTests {
+    @Test func anExemptNamespaceIsReportedAsSuchNotAsMissingAPodSpec() throws {
+        let manifest = Manifests.denied.replacingOccurrences(of: "namespace: shop", with: "namespace: kube-system")
+        let text = try CLI.run(["check", "-"], stdin: manifest)
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("not checked (namespace kube-system is exempt)"))
+        let json = try CLI.run(["check", "--output", "json", "-"], stdin: manifest)
+        #expect(json.json?[0]?["skipped"] == "namespace kube-system is exempt")
+        #expect(json.json?[0]?["findings"] == [])
+    }
+}

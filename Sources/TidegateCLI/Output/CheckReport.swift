@@ -10,6 +10,8 @@ struct CheckedObject {
     var evaluation: PolicyEvaluation
     /// Filled by `check --level`.
     var podSecurity: PodSecurityReport?
+    /// Why the object was not checked (an exempt namespace), when it was not.
+    var skipped: String?
 
     var allowed: Bool { !evaluation.denied }
 
@@ -21,8 +23,8 @@ struct CheckedObject {
         self.evaluation = evaluation
     }
 
-    /// The `--output json` entry. Field names are a contract scripts rely on; `podSecurity`
-    /// is added only with `--level`.
+    /// The `--output json` entry. Field names are a contract scripts rely on; `skipped` is
+    /// added for objects not checked (exempt namespace), `podSecurity` only with `--level`.
     var json: JSONValue {
         var entry: JSONValue = [
             "source": .string(source),
@@ -32,6 +34,10 @@ struct CheckedObject {
             "allowed": .bool(allowed),
             "findings": .array(evaluation.findings.map(\.json)),
         ]
+        if let skipped, case .object(var o) = entry {
+            o["skipped"] = .string(skipped)
+            entry = .object(o)
+        }
         if let report = podSecurity, case .object(var o) = entry {
             o["podSecurity"] = [
                 "version": .string(report.version.description),
@@ -65,7 +71,9 @@ enum TextReport {
         for object in objects {
             let who = object.namespace.isEmpty ? object.name : "\(object.namespace)/\(object.name)"
             let verdict: String
-            if object.evaluation.pod == nil {
+            if let reason = object.skipped {
+                verdict = paint.dim("not checked (\(reason))")
+            } else if object.evaluation.pod == nil {
                 verdict = paint.dim("not checked (no pod spec)")
             } else if !object.allowed {
                 verdict = paint.red("DENIED")

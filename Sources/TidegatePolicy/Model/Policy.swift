@@ -137,6 +137,17 @@ public struct Mutation: Sendable, Equatable {
     public init() {}
 }
 
+extension Exemptions {
+    /// Why a request from this namespace, user and groups is not checked, or nil when it is.
+    /// The webhook and `tidegate check` (which knows only the namespace) share this.
+    public func reason(namespace: String, username: String = "", groups: [String] = []) -> String? {
+        if !namespace.isEmpty && namespaces.contains(namespace) { return "namespace \(namespace) is exempt" }
+        if !username.isEmpty && usernames.contains(username) { return "user \(username) is exempt" }
+        if let group = groups.first(where: self.groups.contains) { return "group \(group) is exempt" }
+        return nil
+    }
+}
+
 extension Policy {
     /// The action a finding takes once the mode is applied: outside `enforce`, nothing denies.
     public func effectiveAction(_ action: RuleAction) -> RuleAction {
