@@ -62,10 +62,10 @@ public struct JSONReader: Sendable {
 /// what the policy reads is what makes large reviews cheap. Arrays are transparent: a filter on
 /// `containers` applies to every element.
 public final class JSONFieldFilter: Sendable {
-    let members: [String: JSONFieldFilter]
-    /// The same, as UTF-8 names for matching raw bytes: a few entries, scanned linearly.
+    /// The named members, with their UTF-8 names for matching raw bytes; a few entries, scanned
+    /// linearly.
     let memberList: [(name: [UInt8], key: String, filter: JSONFieldFilter)]
-    /// Members not named in `members` are skipped (true) or built whole (false).
+    /// Members not named in `memberList` are skipped (true) or built whole (false).
     let skipsOthers: Bool
     /// This value itself is skipped.
     let skipsValue: Bool
@@ -76,7 +76,6 @@ public final class JSONFieldFilter: Sendable {
 
     private init(members: [String: JSONFieldFilter], skipsOthers: Bool, skipsValue: Bool, buildsAll: Bool,
                  skipsStructurally: Bool = false) {
-        self.members = members
         self.memberList = members.map { (Array($0.key.utf8), $0.key, $0.value) }
         self.skipsOthers = skipsOthers
         self.skipsValue = skipsValue
@@ -110,7 +109,8 @@ public final class JSONFieldFilter: Sendable {
     /// Skips the members at dotted key paths, e.g. `["request.oldObject"]`, building the rest.
     public convenience init(skipping paths: [String]) {
         let tree = JSONFieldFilter.skippingTree(paths.map { $0.split(separator: ".").map(String.init) })
-        self.init(members: tree.members, skipsOthers: false, skipsValue: false, buildsAll: false)
+        self.init(members: Dictionary(uniqueKeysWithValues: tree.memberList.map { ($0.key, $0.filter) }),
+                  skipsOthers: false, skipsValue: false, buildsAll: false)
     }
 
     private static func skippingTree(_ paths: [[String]]) -> JSONFieldFilter {
@@ -125,7 +125,7 @@ public final class JSONFieldFilter: Sendable {
 
     /// What to do with member `key`: nil means build it whole.
     func member(_ key: String) -> JSONFieldFilter? {
-        if let child = members[key] { return child.buildsAll ? nil : child }
+        if let entry = memberList.first(where: { $0.key == key }) { return entry.filter.buildsAll ? nil : entry.filter }
         return skipsOthers ? .skipStructurally : nil
     }
 
