@@ -16,25 +16,23 @@ enum ImageUntrustedRegistryCheck {
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let trusted = context.policy.images.trustedRegistries
-        // The trusted list is spelled out once per review, and only if an image fails.
-        var listText: String?
         return context.pod.visitContainers(context.scope) { container in
             guard let image = ContainerImage.valid(container) else { return [] }
             if trusted.contains(where: { $0.matches(image) }) { return [] }
-            if listText == nil {
-                listText = trusted.isEmpty
-                    ? "no registry is trusted (images.trustedRegistries is empty)"
-                    : "trusted: " + trusted.map(\.description).joined(separator: ", ")
-            }
-            let list = listText!
             // Name the normalised reference only when it differs from what was written: that is
             // the one a reader must compare with the trusted list.
-            let subject = image.familiar == image.normalized
-                ? "image \(ContainerImage.quoted(image))"
-                : "image \(ContainerImage.quoted(image)) (\(quotedExcerpt(image.normalized)))"
+            var message = "image "
+            message += ContainerImage.quoted(image)
+            if !image.isWrittenNormalized {
+                message += " ("
+                message += quotedExcerpt(image.normalized)
+                message += ")"
+            }
+            message += " is not from a trusted registry; "
+            message += context.policy.images.trustedSummary
             return [Violation(
                 path: ContainerImage.path(of: container), container: container.ref,
-                message: "\(subject) is not from a trusted registry; \(list)")]
+                message: message)]
         }
     }
 }

@@ -54,8 +54,9 @@ public enum FixDemand: Sendable {
 }
 
 /// A registered check: its stable id, how the policy sets its action, and one pure function
-/// per version in which its rule changed.
-public struct CheckRegistration: Sendable {
+/// per version in which its rule changed. A class: every review walks all registrations, and
+/// copying a struct of strings, closures and arrays cost ~240 retains/releases per review.
+public final class CheckRegistration: Sendable {
     public typealias Evaluate = @Sendable (CheckContext) -> [Violation]
 
     public let id: String
@@ -63,15 +64,18 @@ public struct CheckRegistration: Sendable {
     public let action: @Sendable (Policy) -> RuleAction
     /// (first version it applies to, implementation), oldest first.
     public let versions: [(since: KubeVersion, evaluate: Evaluate)]
+    /// A Pod Security Standards check (`podSecurity.*`): it follows the policy's pinned version.
+    let isPodSecurity: Bool
 
     public init(id: String, action: @escaping @Sendable (Policy) -> RuleAction, versions: [(since: KubeVersion, evaluate: Evaluate)]) {
         self.id = id
         self.action = action
         self.versions = versions
+        self.isPodSecurity = PodSecurity.isRule(id)
     }
 
     /// A check whose rule has one version.
-    public init(id: String, action: @escaping @Sendable (Policy) -> RuleAction, evaluate: @escaping Evaluate) {
+    public convenience init(id: String, action: @escaping @Sendable (Policy) -> RuleAction, evaluate: @escaping Evaluate) {
         self.init(id: id, action: action, versions: [(.v1_0, evaluate)])
     }
 

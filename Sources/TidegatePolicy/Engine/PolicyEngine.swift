@@ -47,19 +47,22 @@ public enum PolicyEngine {
         // The Pod Security Standards follow the version the policy pins them to; Tidegate's own
         // rules follow the newest.
         let podSecurityVersion = policy.podSecurity?.version ?? .latest
+        let standardsOn = policy.podSecurity != nil
         let exempt = pod.exemptContainers(policy)
         var findings: [Finding] = []
+        findings.reserveCapacity(16)
         for check in checks {
             let action = check.action(policy)
             guard action != .off else { continue }
-            let version = PodSecurity.isRule(check.id) ? podSecurityVersion : .latest
+            let version = check.isPodSecurity ? podSecurityVersion : .latest
             guard let evaluate = check.implementation(at: version) else { continue }
             context.wantsFixes = everyFix || policy.effectiveAction(action) == .deny
             for violation in evaluate(context) where violation.container.map(exempt.contains) != true {
                 findings.append(Finding(rule: check.id, action: action, violation: violation))
             }
         }
-        let duplicates = foldDuplicates(&findings)
+        // Only the standards' findings can duplicate Tidegate's own.
+        let duplicates = standardsOn ? foldDuplicates(&findings) : []
         return PolicyEvaluation(pod: pod, findings: findings, duplicates: duplicates)
     }
 

@@ -15,18 +15,32 @@ public enum WorkloadKind: String, Sendable, CaseIterable {
     /// JSON Pointer of the pod spec inside an object of this kind.
     public var podSpecPath: JSONPointer {
         switch self {
-        case .pod: JSONPointer.root / "spec"
-        case .deployment, .replicaSet, .statefulSet, .daemonSet, .job, .replicationController:
-            JSONPointer.root / "spec" / "template" / "spec"
-        case .cronJob: JSONPointer.root / "spec" / "jobTemplate" / "spec" / "template" / "spec"
-        case .podTemplate: JSONPointer.root / "template" / "spec"
+        case .pod: Self.podSpec
+        case .deployment, .replicaSet, .statefulSet, .daemonSet, .job, .replicationController: Self.templateSpec
+        case .cronJob: Self.jobTemplateSpec
+        case .podTemplate: Self.podTemplateSpec
         }
     }
 
     /// JSON Pointer of the pod's metadata (annotations live there).
     public var podMetadataPath: JSONPointer {
-        podSpecPath.parent!.appending("metadata")
+        switch self {
+        case .pod: Self.podMetadata
+        case .deployment, .replicaSet, .statefulSet, .daemonSet, .job, .replicationController: Self.templateMetadata
+        case .cronJob: Self.jobTemplateMetadata
+        case .podTemplate: Self.podTemplateMetadata
+        }
     }
+
+    // Built once: every review asks for them.
+    private static let podSpec = JSONPointer(tokens: ["spec"])
+    private static let templateSpec = JSONPointer(tokens: ["spec", "template", "spec"])
+    private static let jobTemplateSpec = JSONPointer(tokens: ["spec", "jobTemplate", "spec", "template", "spec"])
+    private static let podTemplateSpec = JSONPointer(tokens: ["template", "spec"])
+    private static let podMetadata = JSONPointer(tokens: ["metadata"])
+    private static let templateMetadata = JSONPointer(tokens: ["spec", "template", "metadata"])
+    private static let jobTemplateMetadata = JSONPointer(tokens: ["spec", "jobTemplate", "spec", "template", "metadata"])
+    private static let podTemplateMetadata = JSONPointer(tokens: ["template", "metadata"])
 }
 
 /// One pod spec found in a submitted object, with everything checks read from it.
@@ -71,14 +85,17 @@ public struct PodUnderReview: Sendable {
             }
         }
         self.containers = containers
+        self.podSecurityContext = spec["securityContext"]?.objectValue
+        self.isWindows = spec["os"]?["name"]?.stringValue == "windows"
     }
 
-    /// The pod-level `securityContext`, when it is an object.
-    public var podSecurityContext: JSONObject? { spec["securityContext"]?.objectValue }
+    /// The pod-level `securityContext`, when it is an object. Read once: every container's
+    /// effective settings start from it.
+    public let podSecurityContext: JSONObject?
     public var podSecurityContextPath: JSONPointer { specPath / "securityContext" }
 
     /// `spec.os.name == windows`: Linux-only rules do not apply.
-    public var isWindows: Bool { spec["os"]?["name"]?.stringValue == "windows" }
+    public let isWindows: Bool
 }
 
 /// One container as checks see it. A class: every check visits every container, and handing
@@ -96,10 +113,12 @@ public final class ContainerView: Sendable {
         self.body = body
         self.path = path
         self.image = image
+        self.securityContextPath = path / "securityContext"
     }
 
     public var securityContext: JSONObject? { body["securityContext"]?.objectValue }
-    public var securityContextPath: JSONPointer { path / "securityContext" }
+    /// Kept: most checks point into it.
+    public let securityContextPath: JSONPointer
 }
 
 extension PodUnderReview {

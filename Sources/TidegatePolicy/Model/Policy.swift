@@ -38,11 +38,12 @@ public struct Policy: Sendable, Equatable {
 public struct ImageRules: Sendable, Equatable {
     /// Registries and repository prefixes images may come from, normalised like image
     /// references and matched on whole host and path-segment boundaries.
-    public var trustedRegistries: [RegistryPattern] = [
-        RegistryPattern.builtin("docker.io/library"),
-        RegistryPattern.builtin("gcr.io"),
-        RegistryPattern.builtin("registry.k8s.io"),
-    ]
+    public var trustedRegistries: [RegistryPattern] = ImageRules.builtinTrusted {
+        didSet { trustedSummary = Self.summary(of: trustedRegistries) }
+    }
+    /// How a denial names the trusted list. Kept with the list: every untrusted image's message
+    /// spells it out, and joining it per review showed up in profiles.
+    public private(set) var trustedSummary = ImageRules.summary(of: ImageRules.builtinTrusted)
     /// An image outside `trustedRegistries`. Invalid references are always denied.
     public var untrustedRegistry: RuleAction = .deny
     /// An image that names no registry and so silently resolves to docker.io.
@@ -58,6 +59,18 @@ public struct ImageRules: Sendable, Equatable {
     public var exemptImages: [String] = []
 
     public init() {}
+
+    static let builtinTrusted = [
+        RegistryPattern.builtin("docker.io/library"),
+        RegistryPattern.builtin("gcr.io"),
+        RegistryPattern.builtin("registry.k8s.io"),
+    ]
+
+    static func summary(of trusted: [RegistryPattern]) -> String {
+        trusted.isEmpty
+            ? "no registry is trusted (images.trustedRegistries is empty)"
+            : "trusted: " + trusted.map(\.description).joined(separator: ", ")
+    }
 }
 
 public struct SecurityContextRules: Sendable, Equatable {
