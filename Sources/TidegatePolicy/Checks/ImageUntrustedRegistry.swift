@@ -21,15 +21,11 @@ enum ImageUntrustedRegistryCheck {
             if trusted.contains(where: { $0.matches(image) }) { return [] }
             // Name the normalised reference only when it differs from what was written: that is
             // the one a reader must compare with the trusted list.
-            var message = "image "
-            message += ContainerImage.quoted(image)
-            if !image.isWrittenNormalized {
-                message += " ("
-                message += quotedExcerpt(image.normalized)
-                message += ")"
-            }
-            message += " is not from a trusted registry; "
-            message += context.policy.images.trustedSummary
+            let subject = image.isWrittenNormalized
+                ? ContainerImage.quoted(image)
+                : concatenated(ContainerImage.quoted(image), " (", quotedExcerpt(image.normalized), ")")
+            let message = concatenated(
+                "image ", subject, " is not from a trusted registry; ", context.policy.images.trustedSummary)
             return [Violation(
                 path: ContainerImage.path(of: container), container: container.ref,
                 message: message)]

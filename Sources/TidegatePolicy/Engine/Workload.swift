@@ -114,9 +114,11 @@ public final class ContainerView: Sendable {
         self.path = path
         self.image = image
         self.securityContextPath = path / "securityContext"
+        self.securityContext = body["securityContext"]?.objectValue
     }
 
-    public var securityContext: JSONObject? { body["securityContext"]?.objectValue }
+    /// The container's `securityContext`, when it is an object; read once for every check.
+    public let securityContext: JSONObject?
     /// Kept: most checks point into it.
     public let securityContextPath: JSONPointer
 }

@@ -65,24 +65,30 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
     private func assemble(tag: Bool, digest: Bool, latestWhenBare: Bool) -> String {
         var copy = familiar
         return copy.withUTF8 { bytes in
-            var out: [UInt8] = []
-            out.reserveCapacity(bytes.count + 24)
-            if spans.domainIsDockerHubDefault {
-                out.append(contentsOf: "docker.io".utf8)
-            } else {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<spans.domainEnd]))
+            // At most `docker.io/` + `library/` + `:latest` more than what was written.
+            String(unsafeUninitializedCapacity: bytes.count + 32) { out in
+                var at = 0
+                func put(_ part: UnsafeBufferPointer<UInt8>) {
+                    guard let base = part.baseAddress, !part.isEmpty else { return }
+                    (out.baseAddress! + at).update(from: base, count: part.count)
+                    at += part.count
+                }
+                func put(_ literal: StaticString) {
+                    put(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+                }
+                if spans.domainIsDockerHubDefault {
+                    put("docker.io")
+                } else {
+                    put(UnsafeBufferPointer(rebasing: bytes[0..<spans.domainEnd]))
+                }
+                put("/")
+                if spans.addsLibrary { put("library/") }
+                put(UnsafeBufferPointer(rebasing: bytes[spans.pathStart..<spans.pathEnd]))
+                if tag && spans.hasTag { put(UnsafeBufferPointer(rebasing: bytes[spans.pathEnd..<spans.tagEnd])) }
+                if digest && spans.hasDigest { put(UnsafeBufferPointer(rebasing: bytes[spans.tagEnd...])) }
+                if latestWhenBare && !spans.hasTag && !spans.hasDigest { put(":latest") }
+                return at
             }
-            out.append(UInt8(ascii: "/"))
-            if spans.addsLibrary { out.append(contentsOf: "library/".utf8) }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[spans.pathStart..<spans.pathEnd]))
-            if tag && spans.hasTag {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[spans.pathEnd..<spans.tagEnd]))
-            }
-            if digest && spans.hasDigest {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[spans.tagEnd...]))
-            }
-            if latestWhenBare && !spans.hasTag && !spans.hasDigest { out.append(contentsOf: ":latest".utf8) }
-            return String(decoding: out, as: UTF8.self)
         }
     }
 

@@ -32,13 +32,7 @@ public struct ImageReferenceError: Error, Sendable, Equatable, CustomStringConve
 /// Quotes a piece of user input for an error message, cut short so that a megabyte-long
 /// image field cannot turn into a megabyte-long message.
 func quotedExcerpt<S: StringProtocol>(_ text: S, limit: Int = 96) -> String {
-    if text.utf8.count <= limit {
-        var quoted = "\""
-        quoted.reserveCapacity(text.utf8.count + 2)
-        quoted += text
-        quoted += "\""
-        return quoted
-    }
+    if text.utf8.count <= limit { return concatenated("\"", String(text), "\"") }
     var cut = ""
     for ch in text {
         if cut.utf8.count + ch.utf8.count > limit { break }

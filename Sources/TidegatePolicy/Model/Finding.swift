@@ -73,7 +73,7 @@ public struct Finding: Sendable, Equatable {
     /// when read: most findings of a review are only counted or listed by rule.
     public var message: String {
         guard let c = container else { return reason }
-        return "\(c.kind.noun) \"\(c.name)\": \(reason)"
+        return concatenated(c.kind.noun, " \"", c.name, "\": ", reason)
     }
 
     public init(rule: String, action: RuleAction, violation: Violation) {
