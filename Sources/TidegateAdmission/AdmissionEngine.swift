@@ -48,10 +48,13 @@ public struct AdmissionEngine: Sendable {
     public let policy: Policy
     /// Reads only what this policy's checks need.
     private let filter: JSONFieldFilter
+    /// The checks this policy turns on, resolved once.
+    private let plan: CheckPlan
 
     public init(policy: Policy) {
         self.policy = policy
         self.filter = AdmissionReviewRequest.filter(for: policy)
+        self.plan = CheckPlan(policy: policy)
     }
 
     public func handle(_ body: [UInt8], endpoint: AdmissionEndpoint) throws(AdmissionRequestError) -> AdmissionOutcome {
@@ -91,7 +94,7 @@ public struct AdmissionEngine: Sendable {
             return AdmissionOutcome(response: response, decision: decision)
         }
 
-        let evaluation = PolicyEngine.evaluate(pod, policy: policy, scope: scope, fixes: .denials)
+        let evaluation = PolicyEngine.evaluate(pod, policy: policy, plan: plan, scope: scope, fixes: .denials)
         var denials: [Finding] = []
         var warnings: [Finding] = []
         var audited: [Finding] = []

@@ -142,22 +142,21 @@ public struct AdmissionReviewResponse: Sendable, Equatable {
         var out: [UInt8] = []
         out.reserveCapacity(256 + (statusMessage?.utf8.count ?? 0) + warnings.reduce(0) { $0 + $1.utf8.count + 3 })
         func key(_ k: StaticString) {
-            out.append(UInt8(ascii: ","))
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
-            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+            out.appendUTF8(",\"")
+            out.appendUTF8(k)
+            out.appendUTF8("\":")
         }
-        out.append(contentsOf: #"{"apiVersion":"#.utf8)
+        out.appendUTF8(#"{"apiVersion":"#)
         JSONWriter.appendString(version.rawValue, into: &out)
-        out.append(contentsOf: #","kind":"AdmissionReview","response":{"uid":"#.utf8)
+        out.appendUTF8(#","kind":"AdmissionReview","response":{"uid":"#)
         JSONWriter.appendString(uid, into: &out)
         key("allowed")
-        out.append(contentsOf: (allowed ? "true" : "false").utf8)
+        out.appendUTF8(allowed ? "true" : "false")
         if let code = statusCode {
             key("status")
-            out.append(contentsOf: #"{"code":"#.utf8)
-            out.append(contentsOf: String(code).utf8)
-            if code == 403 { out.append(contentsOf: #","reason":"Forbidden""#.utf8) }
+            out.appendUTF8(#"{"code":"#)
+            out.appendUTF8(String(code))
+            if code == 403 { out.appendUTF8(#","reason":"Forbidden""#) }
             if let message = statusMessage {
                 key("message")
                 JSONWriter.appendString(message, into: &out)
@@ -166,7 +165,7 @@ public struct AdmissionReviewResponse: Sendable, Equatable {
         }
         if let patch, !patch.operations.isEmpty {
             key("patchType")
-            out.append(contentsOf: #""JSONPatch""#.utf8)
+            out.appendUTF8(#""JSONPatch""#)
             key("patch")
             JSONWriter.appendString(Base64.encode(JSONWriter().bytes(patch.json)), into: &out)
         }
@@ -190,7 +189,7 @@ public struct AdmissionReviewResponse: Sendable, Equatable {
             }
             out.append(UInt8(ascii: "}"))
         }
-        out.append(contentsOf: "}}".utf8)
+        out.appendUTF8("}}")
         return out
     }
 

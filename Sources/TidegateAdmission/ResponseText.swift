@@ -10,24 +10,24 @@ enum DenialMessage {
     static func render(_ findings: [Finding], request: AdmissionReviewRequest) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(96 + findings.count * 192)
-        out.append(contentsOf: request.kind.utf8)
+        out.appendUTF8(request.kind)
         out.append(UInt8(ascii: " "))
         if !request.namespace.isEmpty {
-            out.append(contentsOf: request.namespace.utf8)
+            out.appendUTF8(request.namespace)
             out.append(UInt8(ascii: "/"))
         }
-        out.append(contentsOf: request.name.utf8)
-        out.append(contentsOf: " violates policy (".utf8)
-        out.append(contentsOf: String(findings.count).utf8)
-        out.append(contentsOf: (findings.count == 1 ? " violation):" : " violations):").utf8)
+        out.appendUTF8(request.name)
+        out.appendUTF8(" violates policy (")
+        out.appendUTF8(String(findings.count))
+        out.appendUTF8(findings.count == 1 ? " violation):" : " violations):")
         for finding in findings {
-            out.append(contentsOf: "\n- ".utf8)
+            out.appendUTF8("\n- ")
             appendSentence(finding, into: &out)
-            out.append(contentsOf: " [".utf8)
-            out.append(contentsOf: finding.rule.utf8)
+            out.appendUTF8(" [")
+            out.appendUTF8(finding.rule)
             out.append(UInt8(ascii: "]"))
             if let fix = finding.fix, !fix.operations.isEmpty {
-                out.append(contentsOf: "; fix: ".utf8)
+                out.appendUTF8("; fix: ")
                 JSONWriter().write(JSONPatch(fix.operations).json, into: &out)
             }
         }
@@ -38,12 +38,12 @@ enum DenialMessage {
 /// `Finding.message` (`container "web": reason`), appended as bytes.
 func appendSentence(_ finding: Finding, into out: inout [UInt8]) {
     if let c = finding.container {
-        out.append(contentsOf: c.kind.noun.utf8)
-        out.append(contentsOf: " \"".utf8)
-        out.append(contentsOf: c.name.utf8)
-        out.append(contentsOf: "\": ".utf8)
+        out.appendUTF8(c.kind.noun)
+        out.appendUTF8(" \"")
+        out.appendUTF8(c.name)
+        out.appendUTF8("\": ")
     }
-    out.append(contentsOf: finding.reason.utf8)
+    out.appendUTF8(finding.reason)
 }
 
 /// Kubernetes shows each warning as an HTTP `Warning: 299` header: each should stay under 120
@@ -62,8 +62,8 @@ enum WarningBudget {
         for (i, finding) in findings.enumerated() {
             line.removeAll(keepingCapacity: true)
             appendSentence(finding, into: &line)
-            line.append(contentsOf: " [".utf8)
-            line.append(contentsOf: finding.rule.utf8)
+            line.appendUTF8(" [")
+            line.appendUTF8(finding.rule)
             line.append(UInt8(ascii: "]"))
             clip(&line, to: perWarning)
             let remaining = findings.count - i - 1
@@ -95,6 +95,19 @@ enum WarningBudget {
         while end > 0, UTF8.isContinuation(bytes[end]) { end -= 1 }
         bytes.removeSubrange(end...)
         bytes.append(contentsOf: ellipsis)
+    }
+}
+
+extension [UInt8] {
+    /// One copy of the text's UTF-8: `append(contentsOf: text.utf8)` went through the generic
+    /// sequence path at ~190 instructions per call, and response texts append dozens of parts.
+    mutating func appendUTF8(_ text: String) {
+        var text = text
+        text.withUTF8 { append(contentsOf: $0) }
+    }
+
+    mutating func appendUTF8(_ literal: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 }
 

@@ -84,3 +84,38 @@ public final class CheckRegistration: Sendable {
         versions.last { $0.since <= version }?.evaluate
     }
 }
+
+/// The checks a policy turns on, each with its action and the implementation for the version
+/// it follows, resolved once. Rules set to `off` and checks that do not exist at the pinned
+/// version are left out, so a review walks only what can report.
+public struct CheckPlan: Sendable {
+    final class Step: Sendable {
+        let id: String
+        let action: RuleAction
+        let evaluate: CheckRegistration.Evaluate
+        /// The policy's mode makes this rule deny (so its findings need fixes in a denial).
+        let denies: Bool
+
+        init(id: String, action: RuleAction, evaluate: @escaping CheckRegistration.Evaluate, denies: Bool) {
+            self.id = id
+            self.action = action
+            self.evaluate = evaluate
+            self.denies = denies
+        }
+    }
+
+    let steps: [Step]
+
+    public init(policy: Policy, checks: [CheckRegistration] = Checks.all) {
+        // The Pod Security Standards follow the version the policy pins them to; Tidegate's own
+        // rules follow the newest.
+        let podSecurityVersion = policy.podSecurity?.version ?? .latest
+        steps = checks.compactMap { check in
+            let action = check.action(policy)
+            guard action != .off,
+                  let evaluate = check.implementation(at: check.isPodSecurity ? podSecurityVersion : .latest)
+            else { return nil }
+            return Step(id: check.id, action: action, evaluate: evaluate, denies: policy.effectiveAction(action) == .deny)
+        }
+    }
+}

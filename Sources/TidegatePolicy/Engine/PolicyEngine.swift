@@ -41,28 +41,28 @@ public enum PolicyEngine {
         _ pod: PodUnderReview, policy: Policy, scope: ContainerScope = .all,
         checks: [CheckRegistration] = Checks.all, fixes: FixDemand = .all
     ) -> PolicyEvaluation {
+        evaluate(pod, policy: policy, plan: CheckPlan(policy: policy, checks: checks), scope: scope, fixes: fixes)
+    }
+
+    /// Evaluates with the checks `plan` resolved for `policy` (the webhook resolves them once
+    /// per policy, not per review).
+    public static func evaluate(
+        _ pod: PodUnderReview, policy: Policy, plan: CheckPlan, scope: ContainerScope = .all, fixes: FixDemand = .all
+    ) -> PolicyEvaluation {
         var context = CheckContext(pod: pod, policy: policy, scope: scope)
         // Folding duplicates compares fixes, so with the standards on every fix is built.
         let everyFix = fixes == .all || policy.podSecurity != nil
-        // The Pod Security Standards follow the version the policy pins them to; Tidegate's own
-        // rules follow the newest.
-        let podSecurityVersion = policy.podSecurity?.version ?? .latest
-        let standardsOn = policy.podSecurity != nil
         let exempt = pod.exemptContainers(policy)
         var findings: [Finding] = []
         findings.reserveCapacity(16)
-        for check in checks {
-            let action = check.action(policy)
-            guard action != .off else { continue }
-            let version = check.isPodSecurity ? podSecurityVersion : .latest
-            guard let evaluate = check.implementation(at: version) else { continue }
-            context.wantsFixes = everyFix || policy.effectiveAction(action) == .deny
-            for violation in evaluate(context) where violation.container.map(exempt.contains) != true {
-                findings.append(Finding(rule: check.id, action: action, violation: violation))
+        for step in plan.steps {
+            context.wantsFixes = everyFix || step.denies
+            for violation in step.evaluate(context) where violation.container.map(exempt.contains) != true {
+                findings.append(Finding(rule: step.id, action: step.action, violation: violation))
             }
         }
         // Only the standards' findings can duplicate Tidegate's own.
-        let duplicates = standardsOn ? foldDuplicates(&findings) : []
+        let duplicates = policy.podSecurity != nil ? foldDuplicates(&findings) : []
         return PolicyEvaluation(pod: pod, findings: findings, duplicates: duplicates)
     }
 

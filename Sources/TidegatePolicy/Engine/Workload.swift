@@ -80,7 +80,7 @@ public struct PodUnderReview: Sendable {
                 containers.append(ContainerView(
                     ref: ContainerRef(kind: containerKind, index: index, name: name),
                     body: body,
-                    path: specPath / containerKind.rawValue / index,
+                    path: JSONPointer(tokens: specPath.tokens + [containerKind.rawValue, String(index)]),
                     image: ContainerImage.read(body: body)))
             }
         }
