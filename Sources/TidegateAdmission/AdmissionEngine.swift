@@ -113,7 +113,7 @@ public struct AdmissionEngine: Sendable {
             response.statusCode = 403
             response.statusMessage = DenialMessage.render(denials, request: request)
         }
-        response.warnings = WarningBudget.render(warnings)
+        response.warningTexts = WarningBudget.render(warnings)
         // Audit mode records what enforce would have denied; in enforce mode the denial itself
         // (status.message) is what the audit log keeps.
         if !audited.isEmpty {

@@ -100,7 +100,13 @@ public struct AdmissionReviewResponse: Sendable, Equatable {
     public var allowed: Bool
     public var statusCode: Int?
     public var statusMessage: String?
-    public var warnings: [String] = []
+    /// Warning texts (each ≤ 120 bytes, together within 4096).
+    public var warnings: [String] {
+        get { warningTexts.strings }
+        set { warningTexts = WarningTexts(newValue) }
+    }
+    /// The same texts as UTF-8, the form they are built and written in on every review.
+    var warningTexts = WarningTexts()
     public var auditAnnotations: [(key: String, value: String)] = []
     /// A JSON Patch (mutating endpoint only).
     public var patch: JSONPatch?
@@ -140,7 +146,7 @@ public struct AdmissionReviewResponse: Sendable, Equatable {
     /// The same document as `json`, written straight into bytes (the per-request path).
     public var bytes: [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256 + (statusMessage?.utf8.count ?? 0) + warnings.reduce(0) { $0 + $1.utf8.count + 3 })
+        out.reserveCapacity(256 + (statusMessage?.utf8.count ?? 0) + warningTexts.byteCount + 3 * warningTexts.count)
         func key(_ k: StaticString) {
             out.appendUTF8(",\"")
             out.appendUTF8(k)
@@ -169,12 +175,12 @@ public struct AdmissionReviewResponse: Sendable, Equatable {
             key("patch")
             JSONWriter.appendString(Base64.encode(JSONWriter().bytes(patch.json)), into: &out)
         }
-        if !warnings.isEmpty {
+        if !warningTexts.isEmpty {
             key("warnings")
             out.append(UInt8(ascii: "["))
-            for (i, w) in warnings.enumerated() {
+            warningTexts.forEach { i, text in
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                JSONWriter.appendString(w, into: &out)
+                JSONWriter.appendString(utf8: text, into: &out)
             }
             out.append(UInt8(ascii: "]"))
         }

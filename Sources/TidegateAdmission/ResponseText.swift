@@ -53,27 +53,28 @@ enum WarningBudget {
     static let perWarning = 120
     static let total = 4096
 
-    static func render(_ findings: [Finding]) -> [String] {
-        var out: [String] = []
-        out.reserveCapacity(findings.count)
+    static func render(_ findings: [Finding]) -> WarningTexts {
+        var out = WarningTexts()
+        out.bytes.reserveCapacity(min(total, findings.count * perWarning))
         var used = 0
-        var line: [UInt8] = []
-        line.reserveCapacity(256)
         for (i, finding) in findings.enumerated() {
-            line.removeAll(keepingCapacity: true)
-            appendSentence(finding, into: &line)
-            line.appendUTF8(" [")
-            line.appendUTF8(finding.rule)
-            line.append(UInt8(ascii: "]"))
-            clip(&line, to: perWarning)
+            let start = out.bytes.count
+            appendSentence(finding, into: &out.bytes)
+            out.bytes.appendUTF8(" [")
+            out.bytes.appendUTF8(finding.rule)
+            out.bytes.append(UInt8(ascii: "]"))
+            clip(&out.bytes, from: start, to: perWarning)
+            let length = out.bytes.count - start
             let remaining = findings.count - i - 1
             let reserve = remaining > 0 ? 40 : 0
-            if used + line.count + reserve > total {
-                out.append("\(findings.count - i) more warnings not shown; run tidegate check")
+            if used + length + reserve > total {
+                out.bytes.removeSubrange(start...)
+                out.bytes.appendUTF8("\(findings.count - i) more warnings not shown; run tidegate check")
+                out.ends.append(out.bytes.count)
                 break
             }
-            out.append(String(decoding: line, as: UTF8.self))
-            used += line.count
+            out.ends.append(out.bytes.count)
+            used += length
         }
         return out
     }
@@ -81,20 +82,57 @@ enum WarningBudget {
     static func clip(_ s: String, to limit: Int) -> String {
         guard s.utf8.count > limit else { return s }
         var bytes = Array(s.utf8)
-        clip(&bytes, to: limit)
+        clip(&bytes, from: 0, to: limit)
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Counted in bytes, as the apiserver (Go) counts: never more than the limit, and far
-    /// cheaper than counting grapheme clusters. Cut on a scalar boundary, then `…`.
-    static func clip(_ bytes: inout [UInt8], to limit: Int) {
-        guard bytes.count > limit else { return }
-        let ellipsis = "…".utf8
-        var end = limit - ellipsis.count
+    /// Cuts the text from `start` to the end of `bytes` to at most `limit` bytes, counted as
+    /// the apiserver (Go) counts: never more than the limit, and far cheaper than counting
+    /// grapheme clusters. Cut on a scalar boundary, then `…`.
+    static func clip(_ bytes: inout [UInt8], from start: Int, to limit: Int) {
+        guard bytes.count - start > limit else { return }
+        let ellipsis: StaticString = "…"
+        var end = start + limit - ellipsis.utf8CodeUnitCount
         // Back up to the start of a scalar: never cut a multi-byte character in half.
-        while end > 0, UTF8.isContinuation(bytes[end]) { end -= 1 }
+        while end > start, UTF8.isContinuation(bytes[end]) { end -= 1 }
         bytes.removeSubrange(end...)
-        bytes.append(contentsOf: ellipsis)
+        bytes.appendUTF8(ellipsis)
+    }
+}
+
+/// Warning texts back to back as UTF-8, with where each ends: one buffer for all of a review's
+/// warnings instead of a String each.
+struct WarningTexts: Sendable, Equatable {
+    var bytes: [UInt8] = []
+    var ends: [Int] = []
+
+    init() {}
+
+    init(_ texts: [String]) {
+        for text in texts {
+            bytes.appendUTF8(text)
+            ends.append(bytes.count)
+        }
+    }
+
+    var isEmpty: Bool { ends.isEmpty }
+    var count: Int { ends.count }
+    var byteCount: Int { bytes.count }
+
+    var strings: [String] {
+        var out: [String] = []
+        forEach { _, text in out.append(String(decoding: text, as: UTF8.self)) }
+        return out
+    }
+
+    func forEach(_ body: (Int, UnsafeBufferPointer<UInt8>) -> Void) {
+        bytes.withUnsafeBufferPointer { all in
+            var start = 0
+            for (i, end) in ends.enumerated() {
+                body(i, UnsafeBufferPointer(rebasing: all[start..<end]))
+                start = end
+            }
+        }
     }
 }
 

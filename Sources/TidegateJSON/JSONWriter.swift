@@ -61,29 +61,37 @@ public struct JSONWriter: Sendable {
     /// Appends `s` as a JSON string literal. `/` is not escaped; control characters are.
     public static func appendString(_ s: String, into out: inout [UInt8]) {
         var s = s
-        s.makeContiguousUTF8()
-        s.utf8.withContiguousStorageIfAvailable { bytes in
-            out.append(UInt8(ascii: "\""))
-            var start = 0
-            for (i, b) in bytes.enumerated() where b < 0x20 || b == 0x22 || b == 0x5C {
-                // Copy the run before the byte that needs escaping in one go.
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
-                switch b {
-                case 0x22: out.append(contentsOf: [0x5C, 0x22])
-                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                default:
-                    let digits: StaticString = "0123456789abcdef"
-                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30,
-                                            digits.utf8Start[Int(b >> 4)], digits.utf8Start[Int(b & 0xF)]])
-                }
-                start = i + 1
+        s.withUTF8 { appendString(utf8: $0, into: &out) }
+    }
+
+    /// Appends valid UTF-8 `bytes` as a JSON string literal (texts built as bytes skip the String).
+    public static func appendString(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + bytes.count + 2)
+        out.append(UInt8(ascii: "\""))
+        var start = 0
+        for i in 0..<bytes.count {
+            let b = bytes[i]
+            guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
+            // Copy the run before the byte that needs escaping in one go.
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+            out.append(0x5C)
+            switch b {
+            case 0x22, 0x5C: out.append(b)
+            case 0x0A: out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "t"))
+            default:
+                let digits: StaticString = "0123456789abcdef"
+                out.append(UInt8(ascii: "u"))
+                out.append(0x30)
+                out.append(0x30)
+                out.append(digits.utf8Start[Int(b >> 4)])
+                out.append(digits.utf8Start[Int(b & 0xF)])
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
-            out.append(UInt8(ascii: "\""))
+            start = i + 1
         }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        out.append(UInt8(ascii: "\""))
     }
 }
 

@@ -189,7 +189,7 @@ struct AdmissionEngineTests {
         let findings = (0..<200).map { i in
             Finding(rule: "r\(i)", action: .warn, violation: Violation(path: .root, container: nil, message: long))
         }
-        let warnings = WarningBudget.render(findings)
+        let warnings = WarningBudget.render(findings).strings
         #expect(warnings.allSatisfy { $0.utf8.count <= 120 })
         #expect(warnings.reduce(0) { $0 + $1.utf8.count } <= 4096)
         #expect(warnings.last?.contains("more warnings not shown") == true)
