@@ -20,7 +20,7 @@ enum AllowPrivilegeEscalationCheck {
         let pod = context.pod
         guard !pod.isWindows else { return [] }
         return pod.visitContainers(context.scope) { container in
-            let read = SecurityContextReader(pod: pod, container: container)
+            let read = container.settings
             let explicit = read.allowPrivilegeEscalation.value
             var path: JSONPointer { container.securityContextPath / "allowPrivilegeEscalation" }
             if let cause = read.escalationImpliedBy {

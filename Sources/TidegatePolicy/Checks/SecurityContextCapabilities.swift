@@ -25,7 +25,7 @@ enum CapabilitiesCheck {
         let allowed = context.policy.securityContext.allowedCapabilities
         let allowedText = allowed.isEmpty ? "none" : allowed.joined(separator: ", ")
         return pod.visitContainers(context.scope) { container in
-            guard let entries = SecurityContextReader(pod: pod, container: container).capabilitiesAddEntries,
+            guard let entries = container.settings.capabilitiesAddEntries,
                   !entries.allSatisfy({ $0.stringValue.map(allowed.contains) == true }) else { return [] }
             var addPath: JSONPointer { container.securityContextPath / "capabilities" / "add" }
 

@@ -51,7 +51,7 @@ enum MisplacedFieldsCheck {
                     let target = subpath.reduce(container.securityContextPath) { $0 / $1 }
                     if let own = pod.object.value(at: target), !own.isNull { continue }
                     if field == "allowPrivilegeEscalation",
-                       SecurityContextReader(pod: pod, container: container).escalationImpliedBy != nil { continue }
+                       container.settings.escalationImpliedBy != nil { continue }
                     operations += FixBuilder.set(copy, at: target, in: pod.object)
                     receivers.append(container.ref.name)
                 }

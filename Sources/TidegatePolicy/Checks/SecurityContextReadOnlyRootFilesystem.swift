@@ -23,7 +23,7 @@ enum ReadOnlyRootFilesystemCheck {
         let misplacedReported = misplacedTrue
             && MisplacedFieldsCheck.reports(context, atLeast: context.policy.securityContext.readOnlyRootFilesystem)
         return pod.visitContainers(context.scope) { container in
-            let setting = SecurityContextReader(pod: pod, container: container).readOnlyRootFilesystem
+            let setting = container.settings.readOnlyRootFilesystem
             guard setting.value != true else { return [] }
             if setting.source == .unset && misplacedReported { return [] }
             var path: JSONPointer { container.securityContextPath / "readOnlyRootFilesystem" }

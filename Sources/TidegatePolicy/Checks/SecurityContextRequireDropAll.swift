@@ -19,7 +19,7 @@ enum RequireDropAllCheck {
         let pod = context.pod
         guard !pod.isWindows else { return [] }
         return pod.visitContainers(context.scope) { container in
-            let drop = SecurityContextReader(pod: pod, container: container).capabilitiesDrop.value ?? []
+            let drop = container.settings.capabilitiesDrop.value ?? []
             guard !drop.contains("ALL") else { return [] }
             var path: JSONPointer { container.securityContextPath / "capabilities" / "drop" }
             let message = drop.contains(where: { Capability.canonical($0) == "ALL" })

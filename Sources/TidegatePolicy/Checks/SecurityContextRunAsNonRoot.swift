@@ -24,7 +24,7 @@ enum RunAsNonRootCheck {
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
         return pod.visitContainers(context.scope) { container in
-            let read = SecurityContextReader(pod: pod, container: container)
+            let read = container.settings
             let runAsUser = read.runAsUser, runAsNonRoot = read.runAsNonRoot
             guard SecurityContextReader.mayRunAsRoot(
                 isWindows: read.isWindows, runAsUser: runAsUser, runAsNonRoot: runAsNonRoot) else { return [] }

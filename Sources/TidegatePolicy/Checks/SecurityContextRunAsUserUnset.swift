@@ -20,7 +20,7 @@ enum RunAsUserUnsetCheck {
         let pod = context.pod
         guard !pod.isWindows else { return [] }
         return pod.visitContainers(context.scope) { container in
-            let read = SecurityContextReader(pod: pod, container: container)
+            let read = container.settings
             let runAsNonRoot = read.runAsNonRoot
             guard runAsNonRoot.value == true, read.runAsUser.value == nil else { return [] }
             let level = runAsNonRoot.source == .pod ? " (from the pod)" : ""

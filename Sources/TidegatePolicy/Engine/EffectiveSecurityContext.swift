@@ -107,7 +107,7 @@ public struct EffectiveSecurityContext: Sendable, Equatable {
     public let ignoredPodFields: [IgnoredPodField]
 
     public init(pod: PodUnderReview, container: ContainerView) {
-        let read = SecurityContextReader(pod: pod, container: container)
+        let read = container.settings
         self.container = container.ref
         self.isWindows = read.isWindows
         self.runAsUser = read.runAsUser
@@ -224,19 +224,23 @@ extension PodUnderReview {
 /// Reads a container's effective settings one at a time, with the precedence of
 /// `EffectiveSecurityContext` (which is built from it). Checks use it to read only the fields
 /// their rule needs, so that evaluating a pod does not build every setting once per rule.
-struct SecurityContextReader {
+/// One per container, made with the pod (`ContainerView.settings`): every least-privilege check
+/// reads through it, and building one per check and container was most of what a check that
+/// finds nothing cost.
+final class SecurityContextReader: Sendable {
     let isWindows: Bool
     private let podSC: JSONObject?
     private let sc: JSONObject?
     private let specPath: JSONPointer
     private let containerPath: JSONPointer
 
-    init(pod: PodUnderReview, container: ContainerView) {
-        isWindows = pod.isWindows
-        podSC = pod.podSecurityContext
-        sc = container.securityContext
-        specPath = pod.specPath
-        containerPath = container.path
+    init(isWindows: Bool, podSecurityContext: JSONObject?, securityContext: JSONObject?,
+         specPath: JSONPointer, containerPath: JSONPointer) {
+        self.isWindows = isWindows
+        self.podSC = podSecurityContext
+        self.sc = securityContext
+        self.specPath = specPath
+        self.containerPath = containerPath
     }
 
     /// Container value, else pod value, else unset.

@@ -71,6 +71,8 @@ public struct PodUnderReview: Sendable {
         self.spec = spec
         self.metadataPath = kind.podMetadataPath
         self.metadata = object.value(at: kind.podMetadataPath)?.objectValue
+        let podSecurityContext = spec["securityContext"]?.objectValue
+        let isWindows = spec["os"]?["name"]?.stringValue == "windows"
         var containers: [ContainerView] = []
         for containerKind in ContainerKind.allCases {
             guard let list = spec[containerKind.rawValue]?.arrayValue else { continue }
@@ -81,12 +83,13 @@ public struct PodUnderReview: Sendable {
                     ref: ContainerRef(kind: containerKind, index: index, name: name),
                     body: body,
                     path: JSONPointer(tokens: specPath.tokens + [containerKind.rawValue, String(index)]),
-                    image: ContainerImage.read(body: body)))
+                    image: ContainerImage.read(body: body),
+                    pod: (isWindows, podSecurityContext, specPath)))
             }
         }
         self.containers = containers
-        self.podSecurityContext = spec["securityContext"]?.objectValue
-        self.isWindows = spec["os"]?["name"]?.stringValue == "windows"
+        self.podSecurityContext = podSecurityContext
+        self.isWindows = isWindows
     }
 
     /// The pod-level `securityContext`, when it is an object. Read once: every container's
@@ -108,13 +111,21 @@ public final class ContainerView: Sendable {
     /// The `image` field, parsed once for every check that reads it.
     let image: ContainerImage.Reading
 
-    init(ref: ContainerRef, body: JSONObject, path: JSONPointer, image: ContainerImage.Reading) {
+    /// The container's effective security settings (its own, else the pod's), read on demand.
+    let settings: SecurityContextReader
+
+    init(ref: ContainerRef, body: JSONObject, path: JSONPointer, image: ContainerImage.Reading,
+         pod: (isWindows: Bool, securityContext: JSONObject?, specPath: JSONPointer)) {
         self.ref = ref
         self.body = body
         self.path = path
         self.image = image
         self.securityContextPath = path / "securityContext"
-        self.securityContext = body["securityContext"]?.objectValue
+        let securityContext = body["securityContext"]?.objectValue
+        self.securityContext = securityContext
+        self.settings = SecurityContextReader(
+            isWindows: pod.isWindows, podSecurityContext: pod.securityContext, securityContext: securityContext,
+            specPath: pod.specPath, containerPath: path)
     }
 
     /// The container's `securityContext`, when it is an object; read once for every check.
