@@ -98,6 +98,9 @@ public struct AdmissionEngine: Sendable {
         var denials: [Finding] = []
         var warnings: [Finding] = []
         var audited: [Finding] = []
+        denials.reserveCapacity(evaluation.findings.count)
+        warnings.reserveCapacity(evaluation.findings.count)
+        decision.findings.reserveCapacity(evaluation.findings.count)
         for finding in evaluation.findings where !skipped.contains(finding.rule) {
             let effective: RuleAction
             switch (finding.action, policy.mode) {
