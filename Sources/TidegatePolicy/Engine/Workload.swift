@@ -43,8 +43,10 @@ public enum WorkloadKind: String, Sendable, CaseIterable {
     private static let podTemplateMetadata = JSONPointer(tokens: ["template", "metadata"])
 }
 
-/// One pod spec found in a submitted object, with everything checks read from it.
-public struct PodUnderReview: Sendable {
+/// One pod spec found in a submitted object, with everything checks read from it. A class:
+/// every check of a review reads it, and copying a struct of this many references cost each
+/// check ~20 retains and releases.
+public final class PodUnderReview: Sendable {
     public let kind: WorkloadKind
     /// The whole submitted object; fixes are computed against it.
     public let object: JSONValue
@@ -57,7 +59,7 @@ public struct PodUnderReview: Sendable {
 
     /// Finds the pod spec of `object`. Nil when the kind carries no pod spec (such objects are
     /// allowed untouched) or the spec is absent.
-    public init?(object: JSONValue) {
+    public convenience init?(object: JSONValue) {
         guard let kindName = object["kind"]?.stringValue, let kind = WorkloadKind(rawValue: kindName) else { return nil }
         self.init(object: object, kind: kind)
     }
