@@ -77,7 +77,7 @@ func readResponseBody(
     _ dataFlags: UnsafeMutablePointer<UInt32>?, _ source: UnsafeMutablePointer<nghttp2_data_source>?,
     _ userData: UnsafeMutableRawPointer?
 ) -> Int {
-    guard let stream = HTTP2Callbacks.owner(userData).streams[streamID], let buffer else {
+    guard let stream = HTTP2Callbacks.owner(userData).openStream(streamID), let buffer else {
         return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
     }
     let remaining = stream.responseBody.count - stream.responseOffset

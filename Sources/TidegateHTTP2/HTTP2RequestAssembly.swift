@@ -8,11 +8,30 @@ extension HTTP2ServerSession {
             frame.headers.cat == NGHTTP2_HCAT_REQUEST, !calmedDown
         else { return }
         let id = frame.hd.stream_id
-        streams[id] = HTTP2Stream(id: id)
+        let stream = HTTP2Stream(id: id)
+        streams[id] = stream
+        recentStream = stream
+    }
+
+    /// Whether a field name is `literal` (names arrive lowercase in HTTP/2). A length check
+    /// first: most names differ in length, and `elementsEqual` cost ~240 instructions a call.
+    @inline(__always)
+    static func fieldName(_ name: UnsafeBufferPointer<UInt8>, is literal: StaticString) -> Bool {
+        guard name.count == literal.utf8CodeUnitCount else { return false }
+        for i in 0..<name.count where name[i] != literal.utf8Start[i] { return false }
+        return true
+    }
+
+    /// The open stream with this id, if any.
+    func openStream(_ id: Int32) -> HTTP2Stream? {
+        if let recent = recentStream, recent.id == id { return recent }
+        let found = streams[id]
+        recentStream = found
+        return found
     }
 
     func header(streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
-        guard let stream = streams[streamID], !stream.responded else { return }
+        guard let stream = openStream(streamID), !stream.responded else { return }
         // Counted before anything is stored: an HPACK bomb (tiny indexed references to a large
         // table entry) reaches the cap after a few fields however small its wire form.
         stream.headerListBytes += name.count + value.count + 32
@@ -24,23 +43,25 @@ extension HTTP2ServerSession {
         guard stream.rejection == nil, !stream.receivingTrailers else { return }
 
         if name.first == UInt8(ascii: ":") {
-            switch String(decoding: name, as: UTF8.self) {
-            case ":method": stream.method = String(decoding: value, as: UTF8.self)
-            case ":path": stream.target = String(decoding: value, as: UTF8.self)
-            case ":authority": stream.authority = String(decoding: value, as: UTF8.self)
-            default: break  // :scheme says nothing a handler needs
-            }
+            // Compared as bytes: only three pseudo-headers are kept, and this runs per field.
+            if Self.fieldName(name, is: ":method") {
+                stream.method = String(decoding: value, as: UTF8.self)
+            } else if Self.fieldName(name, is: ":path") {
+                stream.target = String(decoding: value, as: UTF8.self)
+            } else if Self.fieldName(name, is: ":authority") {
+                stream.authority = String(decoding: value, as: UTF8.self)
+            }  // :scheme says nothing a handler needs
             return
         }
         let fieldName = String(decoding: name, as: UTF8.self)
         let fieldValue = String(decoding: value, as: UTF8.self)
-        if fieldName == "host" { stream.hasHostHeader = true }
-        if fieldName == "content-length" { stream.declaredLength = Int(fieldValue) }
+        if Self.fieldName(name, is: "host") { stream.hasHostHeader = true }
+        if Self.fieldName(name, is: "content-length") { stream.declaredLength = Int(fieldValue) }
         stream.headers.add(name: fieldName, value: fieldValue)
     }
 
     func dataChunk(streamID: Int32, _ data: UnsafeBufferPointer<UInt8>) {
-        guard let stream = streams[streamID], !stream.responded, stream.rejection == nil else { return }
+        guard let stream = openStream(streamID), !stream.responded, stream.rejection == nil else { return }
         if stream.body.count + data.count > limits.maxBodyBytes {
             reject(stream, .bodyTooLarge, requestComplete: false)
             return
@@ -62,7 +83,7 @@ extension HTTP2ServerSession {
         let endStream = hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
         switch UInt32(hd.type) {
         case NGHTTP2_HEADERS.rawValue:
-            guard let stream = streams[hd.stream_id], !stream.responded else { return }
+            guard let stream = openStream(hd.stream_id), !stream.responded else { return }
             if stream.receivingTrailers {
                 // Trailers count against the same header budget; they are not handed on.
                 if let rejection = stream.rejection {
@@ -81,10 +102,10 @@ extension HTTP2ServerSession {
                 dispatch(stream)
             }
         case NGHTTP2_DATA.rawValue:
-            guard endStream, let stream = streams[hd.stream_id], !stream.responded else { return }
+            guard endStream, let stream = openStream(hd.stream_id), !stream.responded else { return }
             dispatch(stream)
         case NGHTTP2_RST_STREAM.rawValue:
-            guard let stream = streams[hd.stream_id], !stream.responseComplete else { return }
+            guard let stream = openStream(hd.stream_id), !stream.responseComplete else { return }
             countPrematureReset()
         case NGHTTP2_PING.rawValue:
             guard shuttingDown, hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 else { return }
@@ -101,7 +122,7 @@ extension HTTP2ServerSession {
         let type = UInt32(hd.type)
         guard type == NGHTTP2_HEADERS.rawValue || type == NGHTTP2_DATA.rawValue,
             hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0,
-            let stream = streams[hd.stream_id]
+            let stream = openStream(hd.stream_id)
         else { return }
         stream.responseComplete = true
         if stream.resetAfterResponse, let session {
@@ -110,6 +131,7 @@ extension HTTP2ServerSession {
     }
 
     func streamClosed(_ id: Int32) {
+        if recentStream?.id == id { recentStream = nil }
         guard let stream = streams.removeValue(forKey: id) else { return }
         bufferedBodyBytes -= stream.body.count
         if stream.responseComplete { completedStreams += 1 }

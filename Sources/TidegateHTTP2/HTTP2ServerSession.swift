@@ -18,6 +18,9 @@ public final class HTTP2ServerSession {
     private(set) var session: OpaquePointer?
 
     var streams: [Int32: HTTP2Stream] = [:]
+    /// The stream looked up last: a request's frames and header callbacks arrive back to back,
+    /// so most lookups hit it without hashing (see `openStream(_:)`).
+    var recentStream: HTTP2Stream?
     /// Request body bytes held across all streams of the connection.
     var bufferedBodyBytes = 0
     /// Largest value `bufferedBodyBytes` reached; tests use it to show caps hold.
@@ -175,6 +178,7 @@ public final class HTTP2ServerSession {
 
     func releaseAllStreams() {
         streams.removeAll()
+        recentStream = nil
         bufferedBodyBytes = 0
     }
 
