@@ -139,48 +139,55 @@ def targets(path, idle_path=None):
             print(f"| 1,000 idle TLS connections ({alpn}) < 40 MB extra | " + " | ".join(cells) + " |")
 
 
-# (title, caller, callee): the callee's inclusive cost when called from that caller.
+# (title, pattern): the inclusive cost of the function whose demangled name matches the pattern
+# (the largest match, so a specialised copy and its wrapper count once).
 COST_CENTRES = [
-    ("JSON parse of the review (AdmissionReviewRequest.init(bytes:))", "WebhookService.answer(_:endpoint:start:)", "AdmissionReviewRequest.init(bytes:)"),
-    ("policy (PolicyEngine.evaluate)", "AdmissionEngine.review(_:endpoint:)", "static PolicyEngine.evaluate(_:policy:scope:checks:)"),
-    ("warning texts (WarningBudget.render)", "AdmissionEngine.review(_:endpoint:)", "specialized static WarningBudget.render(_:)"),
-    ("all of AdmissionEngine.review", "WebhookService.answer(_:endpoint:start:)", "AdmissionEngine.review(_:endpoint:)"),
-    ("response JSON (JSONWriter.bytes in WebhookService.answer)", "WebhookService.answer(_:endpoint:start:)", "JSONWriter.bytes(_:)"),
-    ("decision log line (WebhookService.log)", "WebhookService.answer(_:endpoint:start:)", "WebhookService.log(_:endpoint:elapsed:)"),
-    ("metrics: ServerMetrics.decision", "WebhookService.answer(_:endpoint:start:)", "ServerMetrics.decision(_:endpoint:)"),
-    ("metrics: ServerMetrics.request", "closure #1 in WebhookService.admissionResponder.getter", "ServerMetrics.request(endpoint:status:)"),
-    ("TLS read + decrypt (EventLoop.read)", "EventLoop.readAvailable(_:)", "EventLoop.read(_:)"),
-    ("TLS encrypt + write (EventLoop.flush)", "EventLoop.readAvailable(_:)", "EventLoop.flush(_:closing:)"),
-    ("TLS handshakes (EventLoop.handshake)", "EventLoop.drive(_:)", "EventLoop.handshake(_:)"),
+    ("JSON parse of the review (AdmissionReviewRequest.init(bytes:filter:))", r"AdmissionReviewRequest\.init\(bytes:"),
+    ("policy (PolicyEngine.evaluate)", r"static PolicyEngine\.evaluate\("),
+    ("pod spec and containers read (PodUnderReview.init)", r"PodUnderReview\.(__allocating_)?init\(object:\)"),
+    ("warning texts (WarningBudget.render)", r"WarningBudget\.render\("),
+    ("denial text (DenialMessage.render)", r"DenialMessage\.render\("),
+    ("all of AdmissionEngine.review", r"^AdmissionEngine\.review\("),
+    ("response JSON (AdmissionReviewResponse.bytes)", r"AdmissionReviewResponse\.bytes\.getter"),
+    ("decision log line (WebhookService.log)", r"WebhookService\.log\("),
+    ("metrics: ServerMetrics.decision", r"ServerMetrics\.decision\("),
+    ("metrics: ServerMetrics.request", r"ServerMetrics\.request\("),
+    ("HTTP/1.1 parsing (HTTP1Parser.parse)", r"HTTP1Parser\.parse\("),
+    ("HTTP/2 session in (nghttp2_session_mem_recv), minus the handler", r"^nghttp2_session_mem_recv$"),
+    ("HTTP/2 session out (nghttp2_session_mem_send)", r"^nghttp2_session_mem_send$"),
+    ("TLS read + decrypt (EventLoop.read)", r"^EventLoop\.read\("),
+    ("TLS encrypt + write (EventLoop.flush)", r"^EventLoop\.flush\("),
+    ("TLS handshakes (EventLoop.handshake)", r"^EventLoop\.handshake\("),
 ]
 
 
 def profile(path, requests):
     requests = int(requests)
-    line_re = re.compile(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+([*>])\s+[^:]*:(.*?)(?: \(([\d,]+)x\))? \[")
-    calls, total, current = {}, 0, None
+    line_re = re.compile(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+\*\s+[^:]*:(.*?) \[")
+    inclusive, total = {}, 0
     for line in open(path):
         m = re.match(r"\s*([\d,]+) \(100.0%\)\s+PROGRAM TOTALS", line)
         if m:
             total = int(m.group(1).replace(",", ""))
             continue
         m = line_re.match(line)
-        if not m:
-            continue
-        cost, kind, name = int(m.group(1).replace(",", "")), m.group(2), m.group(3)
-        if kind == "*":
-            current = name
-        elif current:
-            calls[(current, name)] = calls.get((current, name), 0) + cost
+        if m:
+            name = re.sub(r"^specialized ", "", m.group(2))
+            name = re.sub(r"'\d+$", "", name)
+            inclusive[name] = max(inclusive.get(name, 0), int(m.group(1).replace(",", "")))
     if not total:
         print("no PROGRAM TOTALS in", path)
         return
-    print(f"instructions per request: {total / requests:,.0f}")
+    handshakes = max((c for n, c in inclusive.items() if re.search(r"^EventLoop\.handshake\(", n)), default=0)
+    print(f"instructions per request: {total / requests:,.0f} ({(total - handshakes) / requests:,.0f} without the "
+          "connections' TLS handshakes, which a longer run amortises)")
     print()
     print("| cost centre (inclusive) | % of all | instructions per request |")
     print("|---|---:|---:|")
-    for title, caller, callee in COST_CENTRES:
-        v = calls.get((caller, callee), 0)
+    for title, pattern in COST_CENTRES:
+        v = max((c for n, c in inclusive.items() if re.search(pattern, n)), default=0)
+        if "minus the handler" in title:
+            v -= max((c for n, c in inclusive.items() if re.search(r"^HTTP2ServerSession\.dispatch\(", n)), default=0)
         print(f"| {title} | {100 * v / total:.1f}% | {v / requests:,.0f} |")
 
 
