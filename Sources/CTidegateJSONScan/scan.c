@@ -1,9 +1,13 @@
 // Structural skipping of JSON values nothing reads: `oldObject` and `managedFields` are most
-// of the bytes of a review. Measured on a 60 KB UPDATE review, a byte-at-a-time Swift loop
-// spent ~10 instructions per skipped byte; looking at 16 bytes at a time with SSE2 for the
-// only bytes that matter (quotes, backslashes, brackets) brings that to ~2. Everything else
-// in the reader stays in Swift.
+// of the bytes of a review. Everything else in the reader stays in Swift.
+//
+// The input is classified 64 bytes at a time (SSE2) into bit masks of quotes, backslashes and
+// brackets. Which bytes lie inside strings follows from the unescaped quotes by a prefix XOR, so
+// quotes cost nothing per occurrence and only brackets outside strings are visited one by one
+// (their kinds must match). Measured on the 60 KB UPDATE review (callgrind): ~300k instructions
+// per review for the previous 16-byte loop that visited every quote and bracket, ~110k for this.
 #include "CTidegateJSONScan.h"
+#include <string.h>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -11,46 +15,128 @@
 
 #define MAX_STACK 1024
 
+typedef struct {
+    uint64_t quote, backslash, bracket;
+} block_masks;
+
+static inline block_masks classify(const uint8_t *p) {
+    block_masks m = {0, 0, 0};
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    const __m128i fold = _mm_set1_epi8(0x20), open = _mm_set1_epi8('{'), close = _mm_set1_epi8('}');
+    for (int k = 0; k < 4; k++) {
+        __m128i chunk = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+        __m128i folded = _mm_or_si128(chunk, fold);  // '[' -> '{', ']' -> '}'
+        uint64_t q = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, quote));
+        uint64_t b = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, backslash));
+        uint64_t br = (uint32_t)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(folded, open), _mm_cmpeq_epi8(folded, close)));
+        m.quote |= q << (16 * k);
+        m.backslash |= b << (16 * k);
+        m.bracket |= br << (16 * k);
+    }
+#else
+    for (int k = 0; k < 64; k++) {
+        unsigned char c = p[k];
+        unsigned char f = c | 0x20;
+        m.quote |= (uint64_t)(c == '"') << k;
+        m.backslash |= (uint64_t)(c == '\\') << k;
+        m.bracket |= (uint64_t)(f == '{' || f == '}') << k;
+    }
+#endif
+    return m;
+}
+
+// Bit k set when an odd number of bits 0...k are set.
+static inline uint64_t prefix_xor(uint64_t x) {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
 long tg_json_skip_container(const uint8_t *p, size_t n, size_t start, int depth, int max_depth, size_t *error_at) {
-    unsigned char stack[MAX_STACK];  // 1 = object, 0 = array
+    unsigned char stack[MAX_STACK];  // 0x20 = object, 0 = array (the bit that tells '{' from '[')
     int level = 0;
     int in_string = 0;
     size_t i = start;
     if (max_depth - depth >= MAX_STACK) max_depth = depth + MAX_STACK - 1;
+    const int room = max_depth - depth;  // levels that may still open
+    uint8_t tail[64];
 
     while (i < n) {
-        uint32_t events;
-        size_t base = i;
-#if defined(__SSE2__)
-        if (i + 16 <= n) {
-            __m128i chunk = _mm_loadu_si128((const __m128i *)(p + i));
-            __m128i folded = _mm_or_si128(chunk, _mm_set1_epi8(0x20));  // '[' -> '{', ']' -> '}'
-            __m128i hits = _mm_or_si128(
-                _mm_or_si128(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('"')), _mm_cmpeq_epi8(chunk, _mm_set1_epi8('\\'))),
-                _mm_or_si128(_mm_cmpeq_epi8(folded, _mm_set1_epi8('{')), _mm_cmpeq_epi8(folded, _mm_set1_epi8('}'))));
-            events = (uint32_t)_mm_movemask_epi8(hits);
-            i += 16;
-        } else
-#endif
-        {
-            unsigned char c = p[i];
-            unsigned char f = c | 0x20;
-            events = (c == '"' || c == '\\' || f == '{' || f == '}') ? 1u : 0u;
-            i += 1;
+        size_t avail = n - i;
+        const uint8_t *block = p + i;
+        if (avail < 64) {
+            // Spaces classify as nothing.
+            memset(tail, ' ', sizeof tail);
+            memcpy(tail, p + i, avail);
+            block = tail;
+        } else {
+            avail = 64;
         }
+        block_masks m = classify(block);
+
+        // Backslashes are rare: resolve them one by one. `starts` are the ones that escape the
+        // byte after them (a backslash escaped by another one does not).
+        uint64_t escaped = 0, starts = 0;
+        for (uint64_t bs = m.backslash; bs;) {
+            uint64_t b = bs & (0 - bs);
+            starts |= b;
+            escaped |= b << 1;
+            bs &= ~(b | (b << 1));
+        }
+        uint64_t inside = prefix_xor(m.quote & ~escaped) ^ (in_string ? ~(uint64_t)0 : 0);
+
+        if ((starts & ~inside) == 0) {
+            // Every backslash lies inside a string, so the escapes assumed above are exactly
+            // the ones the byte-by-byte reading makes.
+            uint64_t brackets = m.bracket & ~inside;
+            while (brackets) {
+                size_t at = i + (size_t)__builtin_ctzll(brackets);
+                brackets &= brackets - 1;
+                unsigned char c = p[at];
+                unsigned char kind = c & 0x20;
+                if (c & 0x02) {  // '{' or '['
+                    if (level >= room) { *error_at = at; return TG_SCAN_TOO_DEEP; }
+                    stack[level++] = kind;
+                } else {
+                    if (level == 0 || stack[level - 1] != kind) { *error_at = at; return TG_SCAN_MISMATCH; }
+                    level -= 1;
+                    if (level == 0) return (long)(at + 1);
+                }
+            }
+            in_string = (int)(inside >> 63);
+            uint64_t last = (uint64_t)1 << (avail - 1);
+            i += avail;
+            if (starts & last) {
+                // The escaped byte is skipped whatever it is.
+                if (i >= n) { *error_at = i - 1; return TG_SCAN_END_OF_INPUT; }
+                i += 1;
+            }
+            continue;
+        }
+
+        // A backslash outside a string (a token error, not a structural one, and nothing
+        // escapes after it): read this block byte by byte in order.
+        uint64_t events = m.quote | m.backslash | m.bracket;
+        size_t end = i + avail;
+        size_t next_block = end;
         while (events) {
-            size_t at = base + (size_t)__builtin_ctz(events);
+            size_t at = i + (size_t)__builtin_ctzll(events);
             events &= events - 1;
             unsigned char c = p[at];
             if (in_string) {
                 if (c == '\\') {
-                    // The escaped byte is skipped whatever it is.
                     size_t next = at + 1;
                     if (next >= n) { *error_at = at; return TG_SCAN_END_OF_INPUT; }
-                    if (next < i) {
-                        events &= ~(1u << (next - base));
+                    if (next < end) {
+                        events &= ~((uint64_t)1 << (next - i));
                     } else {
-                        i = next + 1;
+                        next_block = next + 1;
                     }
                 } else if (c == '"') {
                     in_string = 0;
@@ -60,17 +146,18 @@ long tg_json_skip_container(const uint8_t *p, size_t n, size_t start, int depth,
             if (c == '"') {
                 in_string = 1;
             } else if (c == '\\') {
-                // A backslash outside a string is a token error, not a structural one.
-            } else if (c == '{' || c == '[') {
-                if (depth + level + 1 > max_depth) { *error_at = at; return TG_SCAN_TOO_DEEP; }
-                stack[level++] = (c == '{');
+                // Outside a string: no escape.
+            } else if (c & 0x02) {
+                if (level >= room) { *error_at = at; return TG_SCAN_TOO_DEEP; }
+                stack[level++] = c & 0x20;
             } else {
-                unsigned char is_object = (c == '}');
-                if (level == 0 || stack[level - 1] != is_object) { *error_at = at; return TG_SCAN_MISMATCH; }
+                unsigned char kind = c & 0x20;
+                if (level == 0 || stack[level - 1] != kind) { *error_at = at; return TG_SCAN_MISMATCH; }
                 level -= 1;
                 if (level == 0) return (long)(at + 1);
             }
         }
+        i = next_block;
     }
     *error_at = n;
     return TG_SCAN_END_OF_INPUT;

@@ -157,6 +157,8 @@ struct StructuralSkipTests {
         ("escaped quotes and brackets inside strings", #"{"old":{"k:{\"a\":\"]\"}":{},"b":"[{"},"new":1}"#),
         ("nested arrays and objects", #"{"old":[{"a":[[],{}]},[1,{"b":[2]}]],"new":1}"#),
         ("a scalar", #"{"old":"x","new":1}"#),
+        ("a backslash outside a string escapes nothing", #"{"old":{"a":\"x"},"new":1}"#),
+        ("an escape across a 64-byte block", "{\"old\":[\"" + String(repeating: "x", count: 61) + #"\"]"],"new":1}"#),
     ])
     func skippedMembersEndExactlyWhereTheyShould(_ name: String, _ input: String) throws {
         #expect(try Self.reader.parse(input) == ["new": 1], "\(name)")
@@ -203,7 +205,7 @@ struct JSONObjectTests {
 struct StructuralSkipDifferentialTests {
     /// Random JSON heavy in what the scanner must get right: quotes, escapes (including escaped
     /// quotes and backslashes), brackets inside strings, and strings long enough to cross the
-    /// scanner's 16-byte chunks at every offset.
+    /// scanner's 64-byte blocks at every offset.
     static func randomValue(_ rng: inout SplitMix64, depth: Int) -> JSONValue {
         let pick = depth > 5 ? rng.next() % 3 : rng.next() % 6
         switch pick {
@@ -229,8 +231,8 @@ struct StructuralSkipDifferentialTests {
         for round in 0..<3000 {
             let old: JSONValue = rng.next() % 2 == 0 ? .object(JSONObject([(key: "v", value: Self.randomValue(&rng, depth: 0))]))
                                                       : .array([Self.randomValue(&rng, depth: 0)])
-            // Padding moves the value across every alignment of the 16-byte chunks.
-            let padding = String(repeating: " ", count: round % 17)
+            // Padding moves the value across every alignment of the 64-byte blocks.
+            let padding = String(repeating: " ", count: round % 65)
             let text = "{\(padding)\"old\":" + JSONWriter().string(old) + ",\"new\":\(round)}"
             #expect(try skipping.parse(text) == ["new": .number(JSONNumber(round))], "round \(round): \(text)")
         }
