@@ -346,7 +346,12 @@ private struct Cursor {
         if depth > maxDepth { throw failure("nesting deeper than \(maxDepth) levels") }
         index += 1  // {
         var members: [JSONMember] = []
-        members.reserveCapacity(8)
+        // A node that keeps only the members it names builds at most that many (bar repeats).
+        if filter >= 0, self.filter.nodes[Int(filter)].others != FilterTable.buildAll {
+            members.reserveCapacity(Int(self.filter.nodes[Int(filter)].entryCount))
+        } else {
+            members.reserveCapacity(8)
+        }
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
@@ -525,9 +530,13 @@ private struct Cursor {
     /// Skips one value checking only its structure (see `JSONFieldFilter.skipStructurally`).
     /// Containers go to a small SSE2 scanner (CTidegateJSONScan), scalars to the full check.
     mutating func skipStructurally(depth: Int) throws(JSONParseError) {
-        guard let first = peek(), first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
-            try skipValue(depth: depth)
-            return
+        guard let first = peek() else { try skipValue(depth: depth); return }
+        // Scalars are checked in full, as `skipValue` would, without its setup.
+        switch first {
+        case UInt8(ascii: "{"), UInt8(ascii: "["): break
+        case UInt8(ascii: "\""): try skipString(); return
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try scanNumber(); return
+        default: try skipValue(depth: depth); return
         }
         var errorAt = 0
         let end = tg_json_skip_container(bytes.baseAddress, bytes.count, index, Int32(depth), Int32(maxDepth), &errorAt)
@@ -602,7 +611,7 @@ private struct Cursor {
             if b == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                if ascii { return String(decoding: slice, as: UTF8.self) }
+                if ascii { return asciiString(slice) }
                 guard let s = String(validating: slice, as: UTF8.self) else {
                     throw failure("invalid UTF-8 in a string", at: start)
                 }
@@ -614,6 +623,16 @@ private struct Cursor {
             index += 1
         }
         throw failure("unterminated string", at: start - 1)
+    }
+
+    /// A String from bytes already known to be ASCII. Up to 15 bytes (most names and values in
+    /// a review), the initializer that fills the String's own storage checks ASCII-ness with
+    /// one mask instead of validating UTF-8 again.
+    @inline(__always) func asciiString(_ slice: UnsafeBufferPointer<UInt8>) -> String {
+        if slice.count <= 15 {
+            return String(unsafeUninitializedCapacity: slice.count) { $0.initialize(fromContentsOf: slice) }
+        }
+        return String(decoding: slice, as: UTF8.self)
     }
 
     private mutating func readEscapedString(from start: Int) throws(JSONParseError) -> String {
