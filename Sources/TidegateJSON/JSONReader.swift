@@ -346,16 +346,16 @@ private struct Cursor {
         if depth > maxDepth { throw failure("nesting deeper than \(maxDepth) levels") }
         index += 1  // {
         var members: [JSONMember] = []
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            return .object(JSONObject(members: members))
+        }
         // A node that keeps only the members it names builds at most that many (bar repeats).
         if filter >= 0, self.filter.nodes[Int(filter)].others != FilterTable.buildAll {
             members.reserveCapacity(Int(self.filter.nodes[Int(filter)].entryCount))
         } else {
             members.reserveCapacity(8)
-        }
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-            index += 1
-            return .object(JSONObject(members: members))
         }
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw failure("expected a member name in double quotes") }
@@ -421,12 +421,12 @@ private struct Cursor {
         if depth > maxDepth { throw failure("nesting deeper than \(maxDepth) levels") }
         index += 1  // [
         var elements: [JSONValue] = []
-        elements.reserveCapacity(4)
         skipWhitespace()
         if peek() == UInt8(ascii: "]") {
             index += 1
             return .array(elements)
         }
+        elements.reserveCapacity(4)
         while true {
             elements.append(try readValue(filter: filter, depth: depth))
             skipWhitespace()
