@@ -148,6 +148,9 @@ final class FilterTable: @unchecked Sendable {
         var entryCount: Int32
         /// For members the node does not name.
         var others: Int32
+        /// Bit `min(length, 63)` set for the length of every name the node has: most members a
+        /// node skips are turned away by this one test.
+        var lengths: UInt64
     }
 
     struct Entry {
@@ -170,6 +173,7 @@ final class FilterTable: @unchecked Sendable {
         /// filter's String for that name (-1 when the node does not name it).
         @inline(__always) func member(node: Int32, name: UnsafeBufferPointer<UInt8>, prefix: UInt64) -> (action: Int32, key: Int32) {
             let n = nodes[Int(node)]
+            guard n.lengths & (1 << UInt64(min(name.count, 63))) != 0 else { return (n.others, -1) }
             let count = Int32(name.count)
             var e = Int(n.firstEntry)
             let end = e + Int(n.entryCount)
@@ -204,7 +208,8 @@ final class FilterTable: @unchecked Sendable {
             let index = nodes.count
             let first = entries.count
             nodes.append(Node(firstEntry: Int32(first), entryCount: Int32(members.count),
-                              others: skipsOthers ? FilterTable.skipStructurally : FilterTable.buildAll))
+                              others: skipsOthers ? FilterTable.skipStructurally : FilterTable.buildAll,
+                              lengths: members.reduce(0) { $0 | 1 << UInt64(min($1.name.count, 63)) }))
             entries.append(contentsOf: repeatElement(Entry(nameLength: 0, nameOffset: 0, prefix: 0, action: 0, key: 0),
                                                      count: members.count))
             for (k, member) in members.enumerated() {
