@@ -533,7 +533,7 @@ private struct Cursor {
     }
 
     /// Skips one value checking only its structure (see `JSONFieldFilter.skipStructurally`).
-    /// Containers go to a small SSE2 scanner (CTidegateJSONScan), scalars to the full check.
+    /// Containers go to a small SIMD scanner (CTidegateJSONScan), scalars to the full check.
     mutating func skipStructurally(depth: Int) throws(JSONParseError) {
         guard let first = peek() else { try skipValue(depth: depth); return }
         // Scalars are checked in full, as `skipValue` would, without its setup.
