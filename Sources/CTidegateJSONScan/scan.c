@@ -1,77 +1,116 @@
 // Structural skipping of JSON values nothing reads: `oldObject` and `managedFields` are most
-// of the bytes of a review. Measured on a 60 KB UPDATE review, a byte-at-a-time Swift loop
-// spent ~10 instructions per skipped byte; looking at 16 bytes at a time with SSE2 for the
-// only bytes that matter (quotes, backslashes, brackets) brings that to ~2. Everything else
-// in the reader stays in Swift.
+// of the bytes of a review. Everything else in the reader stays in Swift.
+//
+// The input is classified 64 bytes at a time into bit masks of quotes, backslashes and
+// brackets. Which bytes lie inside strings follows from the unescaped quotes by a prefix XOR, so
+// quotes cost nothing per occurrence and only brackets outside strings are visited one by one
+// (their kinds must match). Measured on the 60 KB UPDATE review (callgrind, instructions per
+// review): ~300k for the previous 16-byte loop that visited every quote and bracket, ~185k for
+// this with SSE2, ~130k with AVX2 and carry-less multiplication where the CPU has them.
 #include "CTidegateJSONScan.h"
+#include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define TG_X86 1
 #endif
 
 #define MAX_STACK 1024
 
-long tg_json_skip_container(const uint8_t *p, size_t n, size_t start, int depth, int max_depth, size_t *error_at) {
-    unsigned char stack[MAX_STACK];  // 1 = object, 0 = array
-    int level = 0;
-    int in_string = 0;
-    size_t i = start;
-    if (max_depth - depth >= MAX_STACK) max_depth = depth + MAX_STACK - 1;
+typedef struct {
+    uint64_t quote, backslash, bracket;
+} block_masks;
 
-    while (i < n) {
-        uint32_t events;
-        size_t base = i;
+static inline block_masks classify_portable(const uint8_t *p) {
+    block_masks m = {0, 0, 0};
 #if defined(__SSE2__)
-        if (i + 16 <= n) {
-            __m128i chunk = _mm_loadu_si128((const __m128i *)(p + i));
-            __m128i folded = _mm_or_si128(chunk, _mm_set1_epi8(0x20));  // '[' -> '{', ']' -> '}'
-            __m128i hits = _mm_or_si128(
-                _mm_or_si128(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('"')), _mm_cmpeq_epi8(chunk, _mm_set1_epi8('\\'))),
-                _mm_or_si128(_mm_cmpeq_epi8(folded, _mm_set1_epi8('{')), _mm_cmpeq_epi8(folded, _mm_set1_epi8('}'))));
-            events = (uint32_t)_mm_movemask_epi8(hits);
-            i += 16;
-        } else
-#endif
-        {
-            unsigned char c = p[i];
-            unsigned char f = c | 0x20;
-            events = (c == '"' || c == '\\' || f == '{' || f == '}') ? 1u : 0u;
-            i += 1;
-        }
-        while (events) {
-            size_t at = base + (size_t)__builtin_ctz(events);
-            events &= events - 1;
-            unsigned char c = p[at];
-            if (in_string) {
-                if (c == '\\') {
-                    // The escaped byte is skipped whatever it is.
-                    size_t next = at + 1;
-                    if (next >= n) { *error_at = at; return TG_SCAN_END_OF_INPUT; }
-                    if (next < i) {
-                        events &= ~(1u << (next - base));
-                    } else {
-                        i = next + 1;
-                    }
-                } else if (c == '"') {
-                    in_string = 0;
-                }
-                continue;
-            }
-            if (c == '"') {
-                in_string = 1;
-            } else if (c == '\\') {
-                // A backslash outside a string is a token error, not a structural one.
-            } else if (c == '{' || c == '[') {
-                if (depth + level + 1 > max_depth) { *error_at = at; return TG_SCAN_TOO_DEEP; }
-                stack[level++] = (c == '{');
-            } else {
-                unsigned char is_object = (c == '}');
-                if (level == 0 || stack[level - 1] != is_object) { *error_at = at; return TG_SCAN_MISMATCH; }
-                level -= 1;
-                if (level == 0) return (long)(at + 1);
-            }
-        }
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    const __m128i fold = _mm_set1_epi8(0x20), open = _mm_set1_epi8('{'), close = _mm_set1_epi8('}');
+    for (int k = 0; k < 4; k++) {
+        __m128i chunk = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+        __m128i folded = _mm_or_si128(chunk, fold);  // '[' -> '{', ']' -> '}'
+        uint64_t q = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, quote));
+        uint64_t b = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, backslash));
+        uint64_t br = (uint32_t)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(folded, open), _mm_cmpeq_epi8(folded, close)));
+        m.quote |= q << (16 * k);
+        m.backslash |= b << (16 * k);
+        m.bracket |= br << (16 * k);
     }
-    *error_at = n;
-    return TG_SCAN_END_OF_INPUT;
+#else
+    for (int k = 0; k < 64; k++) {
+        unsigned char c = p[k];
+        unsigned char f = c | 0x20;
+        m.quote |= (uint64_t)(c == '"') << k;
+        m.backslash |= (uint64_t)(c == '\\') << k;
+        m.bracket |= (uint64_t)(f == '{' || f == '}') << k;
+    }
+#endif
+    return m;
+}
+
+// Bit k set when an odd number of bits 0...k are set.
+static inline uint64_t prefix_xor_portable(uint64_t x) {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+#define SKIP_NAME skip_portable
+#define SKIP_TARGET
+#define SKIP_CLASSIFY classify_portable
+#define SKIP_PREFIX_XOR prefix_xor_portable
+#include "skip_body.h"
+#undef SKIP_NAME
+#undef SKIP_TARGET
+#undef SKIP_CLASSIFY
+#undef SKIP_PREFIX_XOR
+
+#if TG_X86
+#define TG_AVX2 __attribute__((target("avx2,pclmul")))
+
+TG_AVX2 static inline block_masks classify_avx2(const uint8_t *p) {
+    const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\');
+    const __m256i fold = _mm256_set1_epi8(0x20), open = _mm256_set1_epi8('{'), close = _mm256_set1_epi8('}');
+    __m256i lo = _mm256_loadu_si256((const __m256i *)p);
+    __m256i hi = _mm256_loadu_si256((const __m256i *)(p + 32));
+    __m256i flo = _mm256_or_si256(lo, fold), fhi = _mm256_or_si256(hi, fold);
+#define TG_MASK64(LO, HI) ((uint64_t)(uint32_t)_mm256_movemask_epi8(LO) | (uint64_t)(uint32_t)_mm256_movemask_epi8(HI) << 32)
+    block_masks m;
+    m.quote = TG_MASK64(_mm256_cmpeq_epi8(lo, quote), _mm256_cmpeq_epi8(hi, quote));
+    m.backslash = TG_MASK64(_mm256_cmpeq_epi8(lo, backslash), _mm256_cmpeq_epi8(hi, backslash));
+    m.bracket = TG_MASK64(_mm256_or_si256(_mm256_cmpeq_epi8(flo, open), _mm256_cmpeq_epi8(flo, close)),
+                          _mm256_or_si256(_mm256_cmpeq_epi8(fhi, open), _mm256_cmpeq_epi8(fhi, close)));
+#undef TG_MASK64
+    return m;
+}
+
+// Carry-less multiplication by all ones is the prefix XOR.
+TG_AVX2 static inline uint64_t prefix_xor_clmul(uint64_t x) {
+    __m128i product = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)x), _mm_set1_epi8((char)0xFF), 0);
+    return (uint64_t)_mm_cvtsi128_si64(product);
+}
+
+#define SKIP_NAME skip_avx2
+#define SKIP_TARGET TG_AVX2
+#define SKIP_CLASSIFY classify_avx2
+#define SKIP_PREFIX_XOR prefix_xor_clmul
+#include "skip_body.h"
+#undef SKIP_NAME
+#undef SKIP_TARGET
+#undef SKIP_CLASSIFY
+#undef SKIP_PREFIX_XOR
+#endif
+
+long tg_json_skip_container(const uint8_t *p, size_t n, size_t start, int depth, int max_depth, size_t *error_at) {
+#if TG_X86
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul")) {
+        return skip_avx2(p, n, start, depth, max_depth, error_at);
+    }
+#endif
+    return skip_portable(p, n, start, depth, max_depth, error_at);
 }

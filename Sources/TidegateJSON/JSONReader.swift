@@ -39,21 +39,25 @@ public struct JSONReader: Sendable {
     }
 
     private func parseResult(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
-        var cursor = Cursor(bytes: buffer, maxDepth: maxDepth)
-        do throws(JSONParseError) {
-            var start = 0
-            // A UTF-8 byte order mark is tolerated, as most tools write one on request.
-            if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { start = 3 }
-            cursor.index = start
-            cursor.skipWhitespace()
-            let value = try cursor.readValue(filter: filter, depth: 0)
-            cursor.skipWhitespace()
-            if cursor.index != buffer.count {
-                throw cursor.failure("unexpected data after the JSON value")
+        // The filter's tables are read through raw pointers while parsing.
+        let filter = self.filter?.buildsAll == true ? nil : self.filter
+        return withExtendedLifetime(filter) {
+            var cursor = Cursor(bytes: buffer, maxDepth: maxDepth, filter: filter?.table)
+            do throws(JSONParseError) {
+                var start = 0
+                // A UTF-8 byte order mark is tolerated, as most tools write one on request.
+                if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { start = 3 }
+                cursor.index = start
+                cursor.skipWhitespace()
+                let value = try cursor.readValue(filter: filter == nil ? FilterTable.buildAll : 0, depth: 0)
+                cursor.skipWhitespace()
+                if cursor.index != buffer.count {
+                    throw cursor.failure("unexpected data after the JSON value")
+                }
+                return .success(value)
+            } catch {
+                return .failure(error)
             }
-            return .success(value)
-        } catch {
-            return .failure(error)
         }
     }
 }
@@ -74,13 +78,18 @@ public final class JSONFieldFilter: Sendable {
     /// This value is built whole, with no filtering below it.
     let buildsAll: Bool
 
+    /// This filter and everything below it, flattened for the reader.
+    let table: FilterTable
+
     private init(members: [String: JSONFieldFilter], skipsOthers: Bool, skipsValue: Bool, buildsAll: Bool,
                  skipsStructurally: Bool = false) {
-        self.memberList = members.map { (Array($0.key.utf8), $0.key, $0.value) }
+        let memberList = members.map { (name: Array($0.key.utf8), key: $0.key, filter: $0.value) }
+        self.memberList = memberList
         self.skipsOthers = skipsOthers
         self.skipsValue = skipsValue
         self.buildsAll = buildsAll
         self.skipsStructurally = skipsStructurally
+        self.table = FilterTable(members: memberList, skipsOthers: skipsOthers)
     }
 
     /// Validate, do not build.
@@ -122,22 +131,129 @@ public final class JSONFieldFilter: Sendable {
         }
         return .except(children)
     }
+}
 
-    /// What to do with member `key`: nil means build it whole.
-    func member(_ key: String) -> JSONFieldFilter? {
-        if let entry = memberList.first(where: { $0.key == key }) { return entry.filter.buildsAll ? nil : entry.filter }
-        return skipsOthers ? .skipStructurally : nil
+/// A field filter as flat tables of plain values, so that deciding what to do with a member
+/// costs no reference counting and no Strings. Walking the tree of `JSONFieldFilter` objects
+/// retained and released a filter per member and compared names through closures: ~8 % of
+/// reading a small review (callgrind).
+final class FilterTable: @unchecked Sendable {
+    /// What to do with a value: a node index (>= 0) to filter its members by, or one of these.
+    static let buildAll: Int32 = -1
+    static let skip: Int32 = -2
+    static let skipStructurally: Int32 = -3
+
+    struct Node {
+        var firstEntry: Int32
+        var entryCount: Int32
+        /// For members the node does not name.
+        var others: Int32
+        /// Bit `min(length, 63)` set for the length of every name the node has: most members a
+        /// node skips are turned away by this one test.
+        var lengths: UInt64
     }
 
-    /// The same for a raw name without escapes, compared byte for byte; a named member also
-    /// hands back its name, so the reader need not build the same String again.
-    @inline(__always) func member(bytes name: UnsafeBufferPointer<UInt8>) -> (filter: JSONFieldFilter?, key: String?) {
-        for entry in memberList where entry.name.count == name.count {
-            if entry.name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 }) {
-                return (entry.filter.buildsAll ? nil : entry.filter, entry.key)
+    struct Entry {
+        var nameLength: Int32
+        var nameOffset: Int32
+        /// The first (up to) eight bytes of the name, little-endian, zero-padded.
+        var prefix: UInt64
+        var action: Int32
+        var key: Int32
+    }
+
+    /// Immutable after init and freed with the table; only read while parsing.
+    struct Tables {
+        var nodes = UnsafeMutableBufferPointer<Node>(start: nil, count: 0)
+        var entries = UnsafeMutableBufferPointer<Entry>(start: nil, count: 0)
+        var names = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
+        var keys = UnsafeMutableBufferPointer<String>(start: nil, count: 0)
+
+        /// The action for a member whose raw name (no escapes) is `name`, and the index of the
+        /// filter's String for that name (-1 when the node does not name it).
+        @inline(__always) func member(node: Int32, name: UnsafeBufferPointer<UInt8>, prefix: UInt64) -> (action: Int32, key: Int32) {
+            let n = nodes[Int(node)]
+            guard n.lengths & (1 << UInt64(min(name.count, 63))) != 0 else { return (n.others, -1) }
+            let count = Int32(name.count)
+            var e = Int(n.firstEntry)
+            let end = e + Int(n.entryCount)
+            while e < end {
+                let entry = entries[e]
+                if entry.nameLength == count && entry.prefix == prefix
+                    && (count <= 8 || memcmp(names.baseAddress! + Int(entry.nameOffset) + 8, name.baseAddress! + 8, Int(count) - 8) == 0) {
+                    return (entry.action, entry.key)
+                }
+                e += 1
             }
+            return (n.others, -1)
         }
-        return (skipsOthers ? .skipStructurally : nil, nil)
+
+        /// The same for a name written with escapes, decoded; names compare as Strings.
+        func member(node: Int32, key: String) -> Int32 {
+            let n = nodes[Int(node)]
+            for e in Int(n.firstEntry)..<Int(n.firstEntry + n.entryCount) where keys[Int(entries[e].key)] == key {
+                return entries[e].action
+            }
+            return n.others
+        }
+    }
+    let tables: Tables
+
+    init(members: [(name: [UInt8], key: String, filter: JSONFieldFilter)], skipsOthers: Bool) {
+        var nodes: [Node] = []
+        var entries: [Entry] = []
+        var names: [UInt8] = []
+        var keys: [String] = []
+        func add(_ members: [(name: [UInt8], key: String, filter: JSONFieldFilter)], skipsOthers: Bool) -> Int32 {
+            let index = nodes.count
+            let first = entries.count
+            nodes.append(Node(firstEntry: Int32(first), entryCount: Int32(members.count),
+                              others: skipsOthers ? FilterTable.skipStructurally : FilterTable.buildAll,
+                              lengths: members.reduce(0) { $0 | 1 << UInt64(min($1.name.count, 63)) }))
+            entries.append(contentsOf: repeatElement(Entry(nameLength: 0, nameOffset: 0, prefix: 0, action: 0, key: 0),
+                                                     count: members.count))
+            for (k, member) in members.enumerated() {
+                let child = member.filter
+                let action: Int32
+                if child.buildsAll {
+                    action = FilterTable.buildAll
+                } else if child.skipsValue {
+                    action = child.skipsStructurally ? FilterTable.skipStructurally : FilterTable.skip
+                } else {
+                    action = add(child.memberList, skipsOthers: child.skipsOthers)
+                }
+                let prefix = member.name.withUnsafeBufferPointer { FilterTable.prefix($0) }
+                entries[first + k] = Entry(nameLength: Int32(member.name.count), nameOffset: Int32(names.count),
+                                           prefix: prefix, action: action, key: Int32(keys.count))
+                names.append(contentsOf: member.name)
+                keys.append(member.key)
+            }
+            return Int32(index)
+        }
+        _ = add(members, skipsOthers: skipsOthers)
+        var tables = Tables()
+        tables.nodes = .allocate(capacity: nodes.count)
+        _ = tables.nodes.initialize(from: nodes)
+        tables.entries = .allocate(capacity: entries.count)
+        _ = tables.entries.initialize(from: entries)
+        tables.names = .allocate(capacity: max(names.count, 8))
+        _ = tables.names.initialize(from: names)
+        tables.keys = .allocate(capacity: keys.count)
+        _ = tables.keys.initialize(from: keys)
+        self.tables = tables
+    }
+
+    deinit {
+        tables.nodes.deallocate()
+        tables.entries.deallocate()
+        tables.names.deallocate()
+        tables.keys.deinitialize().deallocate()
+    }
+
+    @inline(__always) static func prefix(_ name: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var v: UInt64 = 0
+        for i in 0..<min(name.count, 8) { v |= UInt64(name[i]) << UInt64(8 * i) }
+        return v
     }
 }
 
@@ -156,11 +272,15 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 private struct Cursor {
     let bytes: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
+    /// The filter's tables (the caller keeps them alive for the whole parse), held as plain
+    /// pointers so that reading them costs no reference counting.
+    let filter: FilterTable.Tables
     var index = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, filter: FilterTable?) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        self.filter = filter?.tables ?? FilterTable.Tables()
     }
 
     func failure(_ reason: String, at offset: Int? = nil) -> JSONParseError {
@@ -208,7 +328,8 @@ private struct Cursor {
         }
     }
 
-    mutating func readValue(filter: JSONFieldFilter?, depth: Int) throws(JSONParseError) -> JSONValue {
+    /// `filter` is a node of the filter table, or `FilterTable.buildAll`.
+    mutating func readValue(filter: Int32, depth: Int) throws(JSONParseError) -> JSONValue {
         guard let byte = peek() else { throw failure("unexpected end of input, expected a value") }
         switch byte {
         case UInt8(ascii: "{"): return try readObject(filter: filter, depth: depth + 1)
@@ -226,23 +347,29 @@ private struct Cursor {
         }
     }
 
-    mutating func readObject(filter: JSONFieldFilter?, depth: Int) throws(JSONParseError) -> JSONValue {
+    mutating func readObject(filter: Int32, depth: Int) throws(JSONParseError) -> JSONValue {
         if depth > maxDepth { throw failure("nesting deeper than \(maxDepth) levels") }
         index += 1  // {
         var members: [JSONMember] = []
-        members.reserveCapacity(8)
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
             return .object(JSONObject(members: members))
         }
+        // A node that keeps only the members it names builds at most that many (bar repeats).
+        if filter >= 0, self.filter.nodes[Int(filter)].others != FilterTable.buildAll {
+            members.reserveCapacity(Int(self.filter.nodes[Int(filter)].entryCount))
+        } else {
+            members.reserveCapacity(8)
+        }
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw failure("expected a member name in double quotes") }
-            if let filter {
+            if filter >= 0 {
+                let table = self.filter
                 // Decide from the raw bytes of the name, so that the members the filter skips
                 // (most of a review) never become Strings.
                 let nameStart = index
-                try skipString()
+                let escaped = try skipString()
                 let name = UnsafeBufferPointer(rebasing: bytes[(nameStart + 1)..<(index - 1)])
                 skipWhitespace()
                 guard peek() == UInt8(ascii: ":") else { throw failure("expected ':' after a member name") }
@@ -250,19 +377,25 @@ private struct Cursor {
                 skipWhitespace()
                 // A name written with escapes (`\u0063ontainers`) is decoded first, so that it
                 // cannot slip past the filter.
-                var child: JSONFieldFilter?
-                var knownKey: String?
-                if !name.contains(0x5C) {
-                    (child, knownKey) = filter.member(bytes: name)
+                let action: Int32
+                var key: String? = nil
+                if !escaped {
+                    let found = table.member(node: filter, name: name, prefix: namePrefix(name))
+                    action = found.action
+                    if found.key >= 0 { key = table.keys[Int(found.key)] }
                 } else {
-                    child = filter.member(try decodedString(at: nameStart))
+                    let decoded = try decodedString(at: nameStart)
+                    action = table.member(node: filter, key: decoded)
+                    key = decoded
                 }
-                if let child, child.skipsValue {
-                    if child.skipsStructurally { try skipStructurally(depth: depth) } else { try skipValue(depth: depth) }
+                if action == FilterTable.skipStructurally {
+                    try skipStructurally(depth: depth)
+                } else if action == FilterTable.skip {
+                    try skipValue(depth: depth)
                 } else {
-                    let key: String
-                    if let knownKey { key = knownKey } else { key = try decodedString(at: nameStart) }
-                    members.append(JSONMember(key: key, value: try readValue(filter: child, depth: depth)))
+                    let name: String
+                    if let key { name = key } else { name = try decodedString(at: nameStart) }
+                    members.append(JSONMember(key: name, value: try readValue(filter: action, depth: depth)))
                 }
             } else {
                 let key = try readString()
@@ -270,7 +403,7 @@ private struct Cursor {
                 guard peek() == UInt8(ascii: ":") else { throw failure("expected ':' after member name \"\(key)\"") }
                 index += 1
                 skipWhitespace()
-                members.append(JSONMember(key: key, value: try readValue(filter: nil, depth: depth)))
+                members.append(JSONMember(key: key, value: try readValue(filter: FilterTable.buildAll, depth: depth)))
             }
             skipWhitespace()
             guard let next = peek() else { throw failure("unexpected end of input inside an object") }
@@ -281,16 +414,24 @@ private struct Cursor {
         }
     }
 
-    mutating func readArray(filter: JSONFieldFilter?, depth: Int) throws(JSONParseError) -> JSONValue {
+    /// The first (up to) eight bytes of a member name, as `FilterTable.prefix` computes them.
+    @inline(__always) func namePrefix(_ name: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let start = name.baseAddress! - bytes.baseAddress!
+        guard start + 8 <= bytes.count else { return FilterTable.prefix(name) }
+        let word = UInt64(littleEndian: UnsafeRawPointer(name.baseAddress!).loadUnaligned(as: UInt64.self))
+        return name.count >= 8 ? word : word & ((1 << UInt64(8 * name.count)) &- 1)
+    }
+
+    mutating func readArray(filter: Int32, depth: Int) throws(JSONParseError) -> JSONValue {
         if depth > maxDepth { throw failure("nesting deeper than \(maxDepth) levels") }
         index += 1  // [
         var elements: [JSONValue] = []
-        elements.reserveCapacity(4)
         skipWhitespace()
         if peek() == UInt8(ascii: "]") {
             index += 1
             return .array(elements)
         }
+        elements.reserveCapacity(4)
         while true {
             elements.append(try readValue(filter: filter, depth: depth))
             skipWhitespace()
@@ -392,11 +533,15 @@ private struct Cursor {
     }
 
     /// Skips one value checking only its structure (see `JSONFieldFilter.skipStructurally`).
-    /// Containers go to a small SSE2 scanner (CTidegateJSONScan), scalars to the full check.
+    /// Containers go to a small SIMD scanner (CTidegateJSONScan), scalars to the full check.
     mutating func skipStructurally(depth: Int) throws(JSONParseError) {
-        guard let first = peek(), first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
-            try skipValue(depth: depth)
-            return
+        guard let first = peek() else { try skipValue(depth: depth); return }
+        // Scalars are checked in full, as `skipValue` would, without its setup.
+        switch first {
+        case UInt8(ascii: "{"), UInt8(ascii: "["): break
+        case UInt8(ascii: "\""): try skipString(); return
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try scanNumber(); return
+        default: try skipValue(depth: depth); return
         }
         var errorAt = 0
         let end = tg_json_skip_container(bytes.baseAddress, bytes.count, index, Int32(depth), Int32(maxDepth), &errorAt)
@@ -471,7 +616,7 @@ private struct Cursor {
             if b == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                if ascii { return String(decoding: slice, as: UTF8.self) }
+                if ascii { return asciiString(slice) }
                 guard let s = String(validating: slice, as: UTF8.self) else {
                     throw failure("invalid UTF-8 in a string", at: start)
                 }
@@ -483,6 +628,16 @@ private struct Cursor {
             index += 1
         }
         throw failure("unterminated string", at: start - 1)
+    }
+
+    /// A String from bytes already known to be ASCII. Up to 15 bytes (most names and values in
+    /// a review), the initializer that fills the String's own storage checks ASCII-ness with
+    /// one mask instead of validating UTF-8 again.
+    @inline(__always) func asciiString(_ slice: UnsafeBufferPointer<UInt8>) -> String {
+        if slice.count <= 15 {
+            return String(unsafeUninitializedCapacity: slice.count) { $0.initialize(fromContentsOf: slice) }
+        }
+        return String(decoding: slice, as: UTF8.self)
     }
 
     private mutating func readEscapedString(from start: Int) throws(JSONParseError) -> String {
@@ -554,17 +709,20 @@ private struct Cursor {
         return v
     }
 
-    /// Skips a string, checking escapes and control characters but not building it.
-    @inline(__always) mutating func skipString() throws(JSONParseError) {
+    /// Skips a string, checking escapes and control characters but not building it. True when
+    /// it had an escape.
+    @discardableResult @inline(__always) mutating func skipString() throws(JSONParseError) -> Bool {
         let start = index
+        var escaped = false
         index += 1
         while index < bytes.count {
             skipPlainStringBytes(stopAtNonASCII: false)
             guard index < bytes.count else { break }
             let b = bytes[index]
             index += 1
-            if b == UInt8(ascii: "\"") { return }
+            if b == UInt8(ascii: "\"") { return escaped }
             if b == UInt8(ascii: "\\") {
+                escaped = true
                 guard let e = peek() else { break }
                 index += 1
                 switch e {

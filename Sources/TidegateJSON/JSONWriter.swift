@@ -69,29 +69,60 @@ public struct JSONWriter: Sendable {
         out.reserveCapacity(out.count + bytes.count + 2)
         out.append(UInt8(ascii: "\""))
         var start = 0
-        for i in 0..<bytes.count {
-            let b = bytes[i]
-            guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
+        while true {
+            let i = plainRunEnd(bytes, from: start)
             // Copy the run before the byte that needs escaping in one go.
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
-            out.append(0x5C)
-            switch b {
-            case 0x22, 0x5C: out.append(b)
-            case 0x0A: out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "t"))
-            default:
-                let digits: StaticString = "0123456789abcdef"
-                out.append(UInt8(ascii: "u"))
-                out.append(0x30)
-                out.append(0x30)
-                out.append(digits.utf8Start[Int(b >> 4)])
-                out.append(digits.utf8Start[Int(b & 0xF)])
-            }
+            if i == bytes.count { break }
+            appendEscaped(bytes[i], into: &out)
             start = i + 1
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// The index of the first byte at or after `start` that needs escaping (`"`, `\\`, a
+    /// control character), or the end. Eight bytes at a time: the byte-by-byte loop was ~7
+    /// instructions per byte, and a denied review's response is mostly message and warning text.
+    @inline(__always) private static func plainRunEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        let n = bytes.count
+        var i = start
+        if let base = UnsafeRawPointer(bytes.baseAddress) {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            while i + 8 <= n {
+                let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let quote = w ^ (ones &* 0x22)
+                let slash = w ^ (ones &* 0x5C)
+                // The lowest flagged byte is exact (bytes above it may be flagged falsely).
+                let flags = (((quote &- ones) & ~quote) | ((slash &- ones) & ~slash) | ((w &- ones &* 0x20) & ~w)) & highs
+                if flags != 0 { return i + flags.trailingZeroBitCount >> 3 }
+                i += 8
+            }
+        }
+        while i < n {
+            let b = bytes[i]
+            if b < 0x20 || b == 0x22 || b == 0x5C { return i }
+            i += 1
+        }
+        return n
+    }
+
+    private static func appendEscaped(_ b: UInt8, into out: inout [UInt8]) {
+        out.append(0x5C)
+        switch b {
+        case 0x22: out.append(0x22)
+        case 0x5C: out.append(0x5C)
+        case 0x0A: out.append(UInt8(ascii: "n"))
+        case 0x0D: out.append(UInt8(ascii: "r"))
+        case 0x09: out.append(UInt8(ascii: "t"))
+        default:
+            let digits: StaticString = "0123456789abcdef"
+            out.append(UInt8(ascii: "u"))
+            out.append(0x30)
+            out.append(0x30)
+            out.append(digits.utf8Start[Int(b >> 4)])
+            out.append(digits.utf8Start[Int(b & 0xF)])
+        }
     }
 }
 

@@ -157,6 +157,8 @@ struct StructuralSkipTests {
         ("escaped quotes and brackets inside strings", #"{"old":{"k:{\"a\":\"]\"}":{},"b":"[{"},"new":1}"#),
         ("nested arrays and objects", #"{"old":[{"a":[[],{}]},[1,{"b":[2]}]],"new":1}"#),
         ("a scalar", #"{"old":"x","new":1}"#),
+        ("a backslash outside a string escapes nothing", #"{"old":{"a":\"x"},"new":1}"#),
+        ("an escape across a 64-byte block", "{\"old\":[\"" + String(repeating: "x", count: 61) + #"\"]"],"new":1}"#),
     ])
     func skippedMembersEndExactlyWhereTheyShould(_ name: String, _ input: String) throws {
         #expect(try Self.reader.parse(input) == ["new": 1], "\(name)")
@@ -203,7 +205,7 @@ struct JSONObjectTests {
 struct StructuralSkipDifferentialTests {
     /// Random JSON heavy in what the scanner must get right: quotes, escapes (including escaped
     /// quotes and backslashes), brackets inside strings, and strings long enough to cross the
-    /// scanner's 16-byte chunks at every offset.
+    /// scanner's 64-byte blocks at every offset.
     static func randomValue(_ rng: inout SplitMix64, depth: Int) -> JSONValue {
         let pick = depth > 5 ? rng.next() % 3 : rng.next() % 6
         switch pick {
@@ -229,10 +231,85 @@ struct StructuralSkipDifferentialTests {
         for round in 0..<3000 {
             let old: JSONValue = rng.next() % 2 == 0 ? .object(JSONObject([(key: "v", value: Self.randomValue(&rng, depth: 0))]))
                                                       : .array([Self.randomValue(&rng, depth: 0)])
-            // Padding moves the value across every alignment of the 16-byte chunks.
-            let padding = String(repeating: " ", count: round % 17)
+            // Padding moves the value across every alignment of the 64-byte blocks.
+            let padding = String(repeating: " ", count: round % 65)
             let text = "{\(padding)\"old\":" + JSONWriter().string(old) + ",\"new\":\(round)}"
             #expect(try skipping.parse(text) == ["new": .number(JSONNumber(round))], "round \(round): \(text)")
+        }
+    }
+}
+
+@Suite("JSON reader: field filters against the full reader")
+struct FieldFilterDifferentialTests {
+    static let names = ["a", "b", "name", "image", "containers", "securityContext", "x"]
+
+    static func randomFilter(_ rng: inout SplitMix64, depth: Int) -> JSONFieldFilter {
+        switch depth > 3 ? rng.next() % 3 : rng.next() % 6 {
+        case 0: return .all
+        case 1: return .skip
+        case 2: return .skipStructurally
+        default:
+            var members: [String: JSONFieldFilter] = [:]
+            for _ in 0..<Int(rng.next() % 4) {
+                members[names[Int(rng.next() % UInt64(names.count))]] = randomFilter(&rng, depth: depth + 1)
+            }
+            return rng.next() % 2 == 0 ? .only(members) : .except(members)
+        }
+    }
+
+    static func randomValue(_ rng: inout SplitMix64, depth: Int) -> JSONValue {
+        switch depth > 4 ? rng.next() % 3 : rng.next() % 6 {
+        case 0: return .string("s\(rng.next() % 10)")
+        case 1: return .number(JSONNumber(Int(rng.next() % 100)))
+        case 2: return rng.next() % 2 == 0 ? .bool(false) : .null
+        case 3, 4:
+            // Repeated names on purpose: the filtered reader must keep them as the full one does.
+            var members: [JSONMember] = []
+            for _ in 0..<Int(rng.next() % 6) {
+                members.append(JSONMember(key: names[Int(rng.next() % UInt64(names.count))],
+                                          value: randomValue(&rng, depth: depth + 1)))
+            }
+            return .object(JSONObject(members: members))
+        default:
+            return .array((0..<Int(rng.next() % 4)).map { _ in randomValue(&rng, depth: depth + 1) })
+        }
+    }
+
+    /// What a filter keeps of a fully read value, from the filter's own definition.
+    static func applying(_ filter: JSONFieldFilter?, to value: JSONValue) -> JSONValue {
+        guard let filter, !filter.buildsAll else { return value }
+        switch value {
+        case .array(let elements): return .array(elements.map { applying(filter, to: $0) })
+        case .object(let object):
+            var kept: [JSONMember] = []
+            for member in object.members {
+                let child: JSONFieldFilter?
+                if let entry = filter.memberList.first(where: { $0.key == member.key }) {
+                    child = entry.filter
+                } else {
+                    child = filter.skipsOthers ? .skipStructurally : nil
+                }
+                if let child, child.skipsValue { continue }
+                kept.append(JSONMember(key: member.key, value: applying(child, to: member.value)))
+            }
+            return .object(JSONObject(members: kept))
+        default: return value
+        }
+    }
+
+    @Test func aFilteredReadKeepsExactlyWhatTheFilterNames() throws {
+        var rng = SplitMix64(seed: 11)
+        for round in 0..<3000 {
+            let filter = Self.randomFilter(&rng, depth: 0)
+            let value = Self.randomValue(&rng, depth: 0)
+            var text = JSONWriter().string(value)
+            // A name written with an escape must be filtered like the plain name.
+            if round % 3 == 0 { text = text.replacing("\"containers\"", with: "\"\\u0063ontainers\"") }
+            let full = try JSONReader().parse(text)
+            let filtered = try JSONReader(filter: filter).parse(text)
+            let expected = Self.applying(filter.skipsValue ? JSONFieldFilter.except([:]) : filter, to: full)
+            // Member by member, in order, repeated names included.
+            #expect(JSONWriter().string(filtered) == JSONWriter().string(expected), "round \(round): \(text)")
         }
     }
 }
