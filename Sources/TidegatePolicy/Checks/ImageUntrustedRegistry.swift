@@ -18,14 +18,13 @@ enum ImageUntrustedRegistryCheck {
         let trusted = context.policy.images.trustedRegistries
         return context.pod.visitContainers(context.scope) { container in
             guard let image = ContainerImage.valid(container) else { return [] }
-            if trusted.contains(where: { $0.matches(image) }) { return [] }
+            for i in trusted.indices where trusted[i].matches(image) { return [] }
             // Name the normalised reference only when it differs from what was written: that is
             // the one a reader must compare with the trusted list.
             let subject = image.isWrittenNormalized
                 ? ContainerImage.quoted(image)
                 : concatenated(ContainerImage.quoted(image), " (", quotedExcerpt(image.normalized), ")")
-            let message = concatenated(
-                "image ", subject, " is not from a trusted registry; ", context.policy.images.trustedSummary)
+            let message = concatenated("image ", subject, context.policy.images.untrustedSuffix)
             return [Violation(
                 path: ContainerImage.path(of: container), container: container.ref,
                 message: message)]

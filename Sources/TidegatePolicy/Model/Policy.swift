@@ -39,11 +39,16 @@ public struct ImageRules: Sendable, Equatable {
     /// Registries and repository prefixes images may come from, normalised like image
     /// references and matched on whole host and path-segment boundaries.
     public var trustedRegistries: [RegistryPattern] = ImageRules.builtinTrusted {
-        didSet { trustedSummary = Self.summary(of: trustedRegistries) }
+        didSet {
+            trustedSummary = Self.summary(of: trustedRegistries)
+            untrustedSuffix = " is not from a trusted registry; " + trustedSummary
+        }
     }
     /// How a denial names the trusted list. Kept with the list: every untrusted image's message
     /// spells it out, and joining it per review showed up in profiles.
     public private(set) var trustedSummary = ImageRules.summary(of: ImageRules.builtinTrusted)
+    /// The end of an untrusted image's message, naming the list.
+    private(set) var untrustedSuffix = " is not from a trusted registry; " + ImageRules.summary(of: ImageRules.builtinTrusted)
     /// An image outside `trustedRegistries`. Invalid references are always denied.
     public var untrustedRegistry: RuleAction = .deny
     /// An image that names no registry and so silently resolves to docker.io.
