@@ -119,8 +119,11 @@ final class EventLoop: @unchecked Sendable {
 
     func run() {
         settings.logger.debug("event loop started", metadata: ["loop": "\(index)"])
+        let lines = LineBatch.install()
+        defer { lines.uninstall() }
         while running {
             let timeout = unfinished.isEmpty ? waitMilliseconds() : 0
+            lines.flush()
             let count = tg_epoll_wait(epollFD, events, maxEvents, timeout)
             now = tg_monotonic_ns()
             if count < 0 {
