@@ -214,14 +214,15 @@ final class EventLoop: @unchecked Sendable {
         let connection = Connection(fd: fd, serial: nextSerial, peer: peer, listener: listener, now: now)
         if let tls = listener.tls {
             let context = tls.current
-            guard let ssl = SSL_new(context.raw), SSL_set_fd(ssl, fd) == 1 else {
+            let made = SSL_new(context.raw)
+            guard let ssl = made, tg_ssl_set_socket(ssl, fd, tlsSocketDrained) == 1 else {
                 settings.logger.error("SSL_new failed", metadata: ["reason": "\(drainOpenSSLErrors())"])
+                if let made { SSL_free(made) }
                 close(fd)
                 settings.metrics.connectionClosed()
                 return
             }
             SSL_set_accept_state(ssl)
-            tg_ssl_note_drain(ssl, tlsSocketDrained)
             connection.ssl = ssl
             connection.tlsContext = context
         }
