@@ -11,6 +11,11 @@ public final class WebhookService: Sendable {
     private final class EngineSnapshot: Sendable {
         let engine: AdmissionEngine
         init(_ engine: AdmissionEngine) { self.engine = engine }
+
+        /// Called on the snapshot so the engine is used in place (from outside, the struct was copied).
+        func handle(_ body: [UInt8], endpoint: AdmissionEndpoint) throws(AdmissionRequestError) -> AdmissionOutcome {
+            try engine.handle(body, endpoint: endpoint)
+        }
     }
 
     private let engine: Mutex<EngineSnapshot>
@@ -81,7 +86,7 @@ public final class WebhookService: Sendable {
         let snapshot = self.engine.withLock { $0 }
         let outcome: AdmissionOutcome
         do {
-            outcome = try snapshot.engine.handle(request.body, endpoint: endpoint)
+            outcome = try snapshot.handle(request.body, endpoint: endpoint)
         } catch {
             logger.info("rejected request", metadata: ["endpoint": "\(endpoint.rawValue)", "error": "\(error.message)"])
             return .jsonError(400, error.message)
