@@ -148,8 +148,7 @@ struct DecisionLineBytesTests {
                 }
                 var expected: [UInt8] = []
                 JSONWriter.appendString(text, into: &expected)
-                var actual: [UInt8] = []
-                JSONLineBytes.appendString(text, to: &actual)
+                let actual = JSONLineWriter.bytes(bound: JSONLineWriter.bound(of: text)) { $0.string(text) }
                 #expect(actual == expected, "\(text.debugDescription)")
                 if actual != expected { return }
             }
@@ -158,8 +157,7 @@ struct DecisionLineBytesTests {
 
     @Test("decimals", arguments: [0, 7, 10, 99, 100, 12_345, -1, -120, Int.max, Int.min])
     func decimals(value: Int) {
-        var out: [UInt8] = []
-        JSONLineBytes.appendDecimal(value, to: &out)
+        let out = JSONLineWriter.bytes(bound: 20) { $0.decimal(value) }
         #expect(String(decoding: out, as: UTF8.self) == String(value))
     }
 }

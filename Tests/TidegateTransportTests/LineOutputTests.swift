@@ -73,9 +73,9 @@ struct LineOutputTests {
             let batch = LineBatch.install()
             LineOutput.append(to: fd) { $0.append(contentsOf: "one\n".utf8) }
             LineOutput.append(to: fd) { $0.append(contentsOf: "two\n".utf8) }
-            seen.counts.append(batch.bytes.count)
+            seen.counts.append(batch.count)
             batch.flush()
-            seen.counts.append(batch.bytes.count)
+            seen.counts.append(batch.count)
             batch.uninstall()
             seen.counts.append(LineBatch.current == nil ? 0 : 1)
             done.signal()

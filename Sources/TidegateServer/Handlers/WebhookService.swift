@@ -103,7 +103,9 @@ public final class WebhookService: Sendable {
     private func log(_ d: AdmissionDecision, endpoint: AdmissionEndpoint, elapsed: Duration) {
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
         if let decisionLine {
-            decisionLine.write { out in Self.appendMembers(d, endpoint: endpoint, micros: Int(micros), into: &out) }
+            decisionLine.write(bound: Self.membersBound(d), (d, endpoint, Int(micros))) { out, context in
+                Self.writeMembers(context.0, endpoint: context.1, micros: context.2, into: &out)
+            }
             return
         }
         guard logger.logLevel <= .info else { return }
@@ -124,37 +126,46 @@ public final class WebhookService: Sendable {
     }
 
     /// The members `log` writes through `JSONLogFields`, in the same order and encoding.
-    static func appendMembers(_ d: AdmissionDecision, endpoint: AdmissionEndpoint, micros: Int, into out: inout [UInt8]) {
-        typealias J = JSONLineBytes
-        J.appendLiteral(#""uid":"#, to: &out); J.appendString(d.uid, to: &out)
-        J.appendLiteral(#","kind":"#, to: &out); J.appendString(d.kind, to: &out)
-        J.appendLiteral(#","namespace":"#, to: &out); J.appendString(d.namespace, to: &out)
-        J.appendLiteral(#","name":"#, to: &out); J.appendString(d.name, to: &out)
-        J.appendLiteral(#","operation":"#, to: &out); J.appendString(d.operation, to: &out)
-        J.appendLiteral(#","user":"#, to: &out); J.appendString(d.username, to: &out)
-        J.appendLiteral(d.allowed ? #","allowed":true"# : #","allowed":false"#, to: &out)
+    static func writeMembers(_ d: AdmissionDecision, endpoint: AdmissionEndpoint, micros: Int, into out: inout JSONLineWriter) {
+        out.literal(#""uid":"#); out.string(d.uid)
+        out.literal(#","kind":"#); out.string(d.kind)
+        out.literal(#","namespace":"#); out.string(d.namespace)
+        out.literal(#","name":"#); out.string(d.name)
+        out.literal(#","operation":"#); out.string(d.operation)
+        out.literal(#","user":"#); out.string(d.username)
+        out.literal(d.allowed ? #","allowed":true"# : #","allowed":false"#)
         switch endpoint {
-        case .validate: J.appendLiteral(#","endpoint":"validate""#, to: &out)
-        case .mutate: J.appendLiteral(#","endpoint":"mutate""#, to: &out)
+        case .validate: out.literal(#","endpoint":"validate""#)
+        case .mutate: out.literal(#","endpoint":"mutate""#)
         }
-        J.appendLiteral(#","latency_us":"#, to: &out); J.appendDecimal(micros, to: &out)
-        J.appendLiteral(#","rules":["#, to: &out)
+        out.literal(#","latency_us":"#); out.decimal(micros)
+        out.literal(#","rules":["#)
         for (i, finding) in d.findings.enumerated() {
-            J.appendLiteral(i > 0 ? #",""# : #"""#, to: &out)
-            J.appendStringContents(finding.rule, to: &out)
+            out.literal(i > 0 ? #",""# : #"""#)
+            out.stringContents(finding.rule)
             switch finding.action {
-            case .deny: J.appendLiteral(#"=deny""#, to: &out)
-            case .warn: J.appendLiteral(#"=warn""#, to: &out)
-            case .off: J.appendLiteral(#"=off""#, to: &out)
+            case .deny: out.literal(#"=deny""#)
+            case .warn: out.literal(#"=warn""#)
+            case .off: out.literal(#"=off""#)
             }
         }
-        out.append(UInt8(ascii: "]"))
+        out.byte(UInt8(ascii: "]"))
         if let skipped = d.skippedBecause {
-            J.appendLiteral(#","skipped":"#, to: &out); J.appendString(skipped, to: &out)
+            out.literal(#","skipped":"#); out.string(skipped)
         }
         if d.patchOperations > 0 {
-            J.appendLiteral(#","patch_ops":"#, to: &out); J.appendDecimal(d.patchOperations, to: &out)
+            out.literal(#","patch_ops":"#); out.decimal(d.patchOperations)
         }
+    }
+
+    /// The most bytes `writeMembers` writes.
+    static func membersBound(_ d: AdmissionDecision) -> Int {
+        typealias W = JSONLineWriter
+        var bound = 200 + W.bound(of: d.uid) + W.bound(of: d.kind) + W.bound(of: d.namespace) + W.bound(of: d.name)
+            + W.bound(of: d.operation) + W.bound(of: d.username)
+        for finding in d.findings { bound += W.bound(of: finding.rule) + 8 }
+        if let skipped = d.skippedBecause { bound += W.bound(of: skipped) }
+        return bound
     }
 
     /// `application/json`, optionally with parameters (`; charset=utf-8`), any case. Compared on

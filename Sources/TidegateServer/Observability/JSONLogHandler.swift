@@ -89,6 +89,16 @@ public struct JSONLogHandler: LogHandler {
     }
 
     static func appendTimestamp(seconds: Int, milliseconds: Int, into out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: timestampLength) { buffer in
+            writeTimestamp(seconds: seconds, milliseconds: milliseconds, to: buffer.baseAddress!)
+            out.append(contentsOf: buffer)
+        }
+    }
+
+    static let timestampLength = 24
+
+    /// Writes exactly `timestampLength` bytes at `p`.
+    static func writeTimestamp(seconds: Int, milliseconds: Int, to p: UnsafeMutablePointer<UInt8>) {
         var days = seconds / 86_400
         var secondOfDay = seconds % 86_400
         if secondOfDay < 0 {
@@ -105,21 +115,24 @@ public struct JSONLogHandler: LogHandler {
         let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         // Constant divisors compile to multiplications; a loop over a variable one did not.
-        @inline(__always) func two(_ value: Int, then separator: UInt8) {
-            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 10 % 10))
-            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10))
-            out.append(separator)
+        @inline(__always) func digit(_ value: Int, at offset: Int) {
+            p[offset] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
         }
-        two(year / 100, then: UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: year / 10 % 10))
-        out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: year % 10))
-        out.append(UInt8(ascii: "-"))
-        two(month, then: UInt8(ascii: "-"))
-        two(day, then: UInt8(ascii: "T"))
-        two(secondOfDay / 3600, then: UInt8(ascii: ":"))
-        two(secondOfDay / 60 % 60, then: UInt8(ascii: ":"))
-        two(secondOfDay % 60, then: UInt8(ascii: "."))
-        out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: milliseconds / 100 % 10))
-        two(milliseconds, then: UInt8(ascii: "Z"))
+        @inline(__always) func two(_ value: Int, at offset: Int, then separator: StaticString) {
+            digit(value / 10, at: offset)
+            digit(value, at: offset + 1)
+            p[offset + 2] = separator.utf8Start.pointee
+        }
+        digit(year / 1000, at: 0)
+        digit(year / 100, at: 1)
+        two(year, at: 2, then: "-")
+        two(month, at: 5, then: "-")
+        two(day, at: 8, then: "T")
+        two(secondOfDay / 3600, at: 11, then: ":")
+        two(secondOfDay / 60 % 60, at: 14, then: ":")
+        two(secondOfDay % 60, at: 17, then: ".")
+        digit(milliseconds / 100, at: 20)
+        two(milliseconds, at: 21, then: "Z")
     }
 }
 
@@ -163,31 +176,71 @@ struct JSONLogLine: Sendable {
     /// The metadata key the generic path carries the members under (it never shows in the line).
     static let membersKey = "decision"
 
-    /// Writes one line; `members` appends `"name":value` pairs, comma-separated, without a leading comma.
-    func write(_ members: (inout [UInt8]) -> Void) {
-        LineOutput.append(to: fileDescriptor) { out in
-            out.append(contentsOf: #"{"time":""#.utf8)
-            JSONLogHandler.appendTimestamp(into: &out)
-            out.append(contentsOf: head)
-            out.append(UInt8(ascii: ","))
-            members(&out)
-            out.append(contentsOf: tail)
+    /// Writes one line; `members` writes `"name":value` pairs, comma-separated, without a leading
+    /// comma, and at most `bound` bytes (see `JSONLineWriter.bound(of:)`). `context` is handed to
+    /// `members` rather than captured, which copied it.
+    func write<Context>(bound: Int, _ context: Context,
+                        _ members: (inout JSONLineWriter, Context) -> Void) {
+        let capacity = 10 + JSONLogHandler.timestampLength + head.count + 1 + bound + tail.count
+        LineOutput.append(to: fileDescriptor, reserving: capacity) { start in
+            var writer = JSONLineWriter(start)
+            writer.literal(#"{"time":""#)
+            var ts = timespec()
+            clock_gettime(CLOCK_REALTIME, &ts)
+            writer.timestamp(seconds: Int(ts.tv_sec), milliseconds: Int(ts.tv_nsec / 1_000_000))
+            writer.bytes(head)
+            writer.literal(",")
+            members(&writer, context)
+            writer.bytes(tail)
+            return writer.written(since: start)
         }
     }
 }
 
-/// Appending JSON straight to a line. Free functions on `[UInt8]` rather than a constrained
-/// `Array` extension, which the compiler left generic (300 instructions per key).
-enum JSONLineBytes {
-    /// Appends literal bytes (`,"uid":`) in one copy.
+/// Writes JSON straight into a buffer the caller sized with `bound(of:)`: the decision line is
+/// some 40 pieces, and appending each to an array cost ~90 instructions of bookkeeping apiece.
+struct JSONLineWriter {
+    private var cursor: UnsafeMutablePointer<UInt8>
+
+    init(_ start: UnsafeMutablePointer<UInt8>) { cursor = start }
+
+    func written(since start: UnsafeMutablePointer<UInt8>) -> Int { cursor - start }
+
+    /// The most bytes `string(s)` writes: every byte escaped as `\u00XX`, plus the quotes.
+    static func bound(of s: String) -> Int { s.utf8.count * 6 + 2 }
+
     @inline(__always)
-    static func appendLiteral(_ text: StaticString, to out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    mutating func literal(_ text: StaticString) {
+        cursor.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        cursor += text.utf8CodeUnitCount
+    }
+
+    @inline(__always)
+    mutating func byte(_ b: UInt8) {
+        cursor.pointee = b
+        cursor += 1
+    }
+
+    mutating func bytes(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { copy($0) }
+    }
+
+    @inline(__always)
+    private mutating func copy(_ run: UnsafeBufferPointer<UInt8>) {
+        guard let base = run.baseAddress else { return }
+        cursor.update(from: base, count: run.count)
+        cursor += run.count
+    }
+
+    mutating func string(_ s: String) {
+        byte(UInt8(ascii: "\""))
+        stringContents(s)
+        byte(UInt8(ascii: "\""))
     }
 
     /// The same escaping as `JSONWriter.appendString`, without the quotes. Clean runs are found
     /// eight bytes at a time and copied whole: names, uids and rule ids rarely need escaping.
-    static func appendStringContents(_ s: String, to out: inout [UInt8]) {
+    mutating func stringContents(_ s: String) {
         var s = s
         s.withUTF8 { bytes in
             guard let base = bytes.baseAddress else { return }
@@ -197,7 +250,7 @@ enum JSONLineBytes {
             while i < count {
                 if i + 8 <= count {
                     let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                    if !mayNeedEscaping(word) {
+                    if !Self.mayNeedEscaping(word) {
                         i += 8
                         continue
                     }
@@ -205,21 +258,22 @@ enum JSONLineBytes {
                 let b = base[i]
                 i += 1
                 guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
-                out.append(contentsOf: UnsafeBufferPointer(start: base + start, count: i - 1 - start))
+                copy(UnsafeBufferPointer(start: base + start, count: i - 1 - start))
                 start = i
                 switch b {
-                case 0x22: out.append(0x5C); out.append(0x22)
-                case 0x5C: out.append(0x5C); out.append(0x5C)
-                case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+                case 0x22: literal(#"\""#)
+                case 0x5C: literal(#"\\"#)
+                case 0x0A: literal(#"\n"#)
+                case 0x0D: literal(#"\r"#)
+                case 0x09: literal(#"\t"#)
                 default:
                     let digits: StaticString = "0123456789abcdef"
-                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30,
-                                            digits.utf8Start[Int(b >> 4)], digits.utf8Start[Int(b & 0xF)]])
+                    literal(#"\u00"#)
+                    byte(digits.utf8Start[Int(b >> 4)])
+                    byte(digits.utf8Start[Int(b & 0xF)])
                 }
             }
-            out.append(contentsOf: UnsafeBufferPointer(start: base + start, count: count - start))
+            copy(UnsafeBufferPointer(start: base + start, count: count - start))
         }
     }
 
@@ -233,17 +287,12 @@ enum JSONLineBytes {
         return belowSpace || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
     }
 
-    static func appendString(_ s: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        appendStringContents(s, to: &out)
-        out.append(UInt8(ascii: "\""))
-    }
-
-    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+    /// At most 20 bytes.
+    mutating func decimal(_ value: Int) {
         if value < 0 {
-            out.append(UInt8(ascii: "-"))
+            byte(UInt8(ascii: "-"))
             if value == .min {
-                appendLiteral("9223372036854775808", to: &out)
+                literal("9223372036854775808")
                 return
             }
         }
@@ -251,9 +300,24 @@ enum JSONLineBytes {
         var divisor: UInt = 1
         while divisor <= rest / 10 { divisor *= 10 }
         while divisor > 0 {
-            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest / divisor))
+            byte(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest / divisor))
             rest %= divisor
             divisor /= 10
+        }
+    }
+
+    mutating func timestamp(seconds: Int, milliseconds: Int) {
+        JSONLogHandler.writeTimestamp(seconds: seconds, milliseconds: milliseconds, to: cursor)
+        cursor += JSONLogHandler.timestampLength
+    }
+
+    /// What `body` writes into a buffer of `bound` bytes, as an array (for tests).
+    static func bytes(bound: Int, _ body: (inout JSONLineWriter) -> Void) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+            var writer = JSONLineWriter(buffer.baseAddress!)
+            body(&writer)
+            count = writer.written(since: buffer.baseAddress!)
+            precondition(count <= bound)
         }
     }
 }
