@@ -101,7 +101,8 @@ public final class WebhookService: Sendable {
     private static let jsonContentType = HTTPHeaders([("content-type", "application/json")])
 
     private func log(_ d: AdmissionDecision, endpoint: AdmissionEndpoint, elapsed: Duration) {
-        let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+        let (seconds, attoseconds) = elapsed.components
+        let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
         if let decisionLine {
             decisionLine.write(bound: Self.membersBound(d), (d, endpoint, Int(micros))) { out, context in
                 Self.writeMembers(context.0, endpoint: context.1, micros: context.2, into: &out)
