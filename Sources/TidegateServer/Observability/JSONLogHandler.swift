@@ -26,9 +26,8 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         LineOutput.append(to: fileDescriptor) { out in
-            let lineStart = out.count
             func field(_ key: String, _ value: JSONValue) {
-                out.append(out.count == lineStart ? UInt8(ascii: "{") : UInt8(ascii: ","))
+                out.append(UInt8(ascii: ","))
                 JSONWriter.appendString(key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 JSONWriter().write(value, into: &out)
