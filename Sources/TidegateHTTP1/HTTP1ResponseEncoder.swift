@@ -22,7 +22,9 @@ public enum HTTP1ResponseEncoder {
     public static func encode(_ response: HTTPResponse, headRequest: Bool, persistence: Persistence,
                               into output: inout [UInt8]) {
         let status = (100...999).contains(response.status) ? response.status : 500
-        output.reserveCapacity(output.count + 256 + (headRequest ? 0 : response.body.count))
+        // Room for the whole response at once; doubling, so pipelined answers do not regrow per response.
+        let needed = output.count + 256 + (headRequest ? 0 : response.body.count)
+        if needed > output.capacity { output.reserveCapacity(max(needed, 2 * output.capacity)) }
         if status == 200 {
             appendLiteral("HTTP/1.1 200 OK\r\n", to: &output)
         } else {
