@@ -81,4 +81,16 @@ extension UnsafeRawBufferPointer {
     }
 
     var string: String { String(decoding: self, as: UTF8.self) }
+
+    /// A field name (token bytes, so ASCII) as the lowercase `String` `HTTPHeaders` stores, made
+    /// in one pass: decoding then lowercasing measured at 700 instructions per field.
+    var lowercasedTokenString: String {
+        String(unsafeUninitializedCapacity: count) { out in
+            for i in 0..<count {
+                let b = self[i]
+                out[i] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+            }
+            return count
+        }
+    }
 }

@@ -52,9 +52,7 @@ public struct HTTP1Connection: Sendable {
                 closing = true
             case .request(let request, let keepAlive):
                 let response = responder.respond(to: request)
-                let handlerCloses = response.headers.values(for: "connection").contains {
-                    $0.lowercased().contains("close")
-                }
+                let handlerCloses = response.headers.contains(name: "connection", valueContaining: "close")
                 let persistence: HTTP1ResponseEncoder.Persistence
                 if !keepAlive || handlerCloses {
                     persistence = .close
@@ -84,6 +82,6 @@ public struct HTTP1Connection: Sendable {
     }
 
     private func asksForKeepAlive(_ request: HTTPRequest) -> Bool {
-        request.headers.values(for: "connection").contains { $0.lowercased().contains("keep-alive") }
+        request.headers.contains(name: "connection", valueContaining: "keep-alive")
     }
 }

@@ -32,7 +32,7 @@ extension HTTP1Parser {
         case .success(let field): (name, value) = field
         }
         if let error = noteFramingField(name: name, value: value) { return error }
-        pending.headers.add(name: name.string, value: value.string)
+        pending.headers.add(lowercasedName: name.lowercasedTokenString, value: value.string)
         return nil
     }
 

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TidegateHTTP
 
 /// An incremental HTTP/1.1 request parser: bytes in, `HTTP1Event`s out. It holds no socket and
@@ -106,8 +109,11 @@ public struct HTTP1Parser: Sendable {
         let (limit, tooLong) = lineLimit()
         // An LF further than this would make the line too long: no need to look past it.
         let scanEnd = min(end, start + max(0, limit - partialLine.count))
-        var lf = start
-        while lf < scanEnd, bytes[lf] != ASCII.lf { lf += 1 }
+        // memchr: a byte-at-a-time loop here was ~1,000 instructions per request's header.
+        var lf = scanEnd
+        if scanEnd > start, let base = bytes.baseAddress, let hit = memchr(base + start, Int32(ASCII.lf), scanEnd - start) {
+            lf = base.distance(to: UnsafeRawPointer(hit))
+        }
         if lf == scanEnd {
             if scanEnd < end {
                 fail(tooLong, &events)

@@ -22,11 +22,18 @@ public enum HTTP1ResponseEncoder {
     public static func encode(_ response: HTTPResponse, headRequest: Bool, persistence: Persistence,
                               into output: inout [UInt8]) {
         let status = (100...999).contains(response.status) ? response.status : 500
-        output.append(contentsOf: "HTTP/1.1 ".utf8)
-        appendDecimal(status, to: &output)
-        output.append(ASCII.space)
-        output.append(contentsOf: httpReasonPhrase(status).utf8)
-        output.append(contentsOf: crlf)
+        // Room for the whole response at once; doubling, so pipelined answers do not regrow per response.
+        let needed = output.count + 256 + (headRequest ? 0 : response.body.count)
+        if needed > output.capacity { output.reserveCapacity(max(needed, 2 * output.capacity)) }
+        if status == 200 {
+            appendLiteral("HTTP/1.1 200 OK\r\n", to: &output)
+        } else {
+            appendLiteral("HTTP/1.1 ", to: &output)
+            appendDecimal(status, to: &output)
+            output.append(ASCII.space)
+            output.append(contentsOf: httpReasonPhrase(status).utf8)
+            output.append(contentsOf: crlf)
+        }
 
         // RFC 9110 §8.6: no content-length (and no body) on 1xx, 204 and 304.
         let bodyless = status < 200 || status == 204 || status == 304
@@ -45,7 +52,7 @@ public enum HTTP1ResponseEncoder {
             }
         }
         if !bodyless {
-            output.append(contentsOf: "content-length: ".utf8)
+            appendLiteral("content-length: ", to: &output)
             if let declaredLength, response.body.isEmpty {
                 output.append(contentsOf: declaredLength.utf8)
             } else {
@@ -58,7 +65,7 @@ public enum HTTP1ResponseEncoder {
         case .announceKeepAlive: appendField("connection", "keep-alive", to: &output)
         case .close: appendField("connection", "close", to: &output)
         }
-        output.append(contentsOf: crlf)
+        appendLiteral("\r\n", to: &output)
         if !headRequest && !bodyless {
             output.append(contentsOf: response.body)
         }
@@ -71,11 +78,22 @@ public enum HTTP1ResponseEncoder {
 
     private static let crlf: [UInt8] = [ASCII.cr, ASCII.lf]
 
+    /// One copy of the literal's bytes (appending a `String`'s UTF-8 view went byte by byte).
+    @inline(__always)
+    private static func appendLiteral(_ text: StaticString, to output: inout [UInt8]) {
+        output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
     private static func appendField(_ name: String, _ value: String, to output: inout [UInt8]) {
-        output.append(contentsOf: name.utf8)
-        output.append(contentsOf: ": ".utf8)
-        output.append(contentsOf: value.utf8)
-        output.append(contentsOf: crlf)
+        appendUTF8(name, to: &output)
+        appendLiteral(": ", to: &output)
+        appendUTF8(value, to: &output)
+        appendLiteral("\r\n", to: &output)
+    }
+
+    private static func appendUTF8(_ text: String, to output: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { output.append(contentsOf: $0) }
     }
 
     private static func appendDecimal(_ value: Int, to output: inout [UInt8]) {

@@ -28,6 +28,8 @@ final class Connection {
     /// Edge-triggered readiness as last reported (may be stale-true; reads then just see EAGAIN).
     var readable = false
     var writable = true
+    /// The peer hung up or the socket failed: read until the end is seen.
+    var peerHungUp = false
     /// SSL_read asked for the socket to become writable (TLS renegotiation-like traffic).
     var readWantsWrite = false
     /// No more reading: closing after the pending output is flushed.

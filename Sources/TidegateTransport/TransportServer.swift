@@ -14,7 +14,7 @@ import Glibc
 /// - Every listening socket is shared by all loops (level-triggered, `EPOLLEXCLUSIVE`); connections are
 ///   edge-triggered (see `EventLoop`). Beyond `maxConnections` a socket is accepted and closed at once so
 ///   the kernel backlog never fills with connections nobody will serve.
-/// - TLS runs OpenSSL directly on the socket (`SSL_set_fd`, read-ahead on) rather than through memory
+/// - TLS runs OpenSSL directly on the socket (socket BIOs, read-ahead on) rather than through memory
 ///   BIOs: OpenSSL decrypts straight into the loop's read buffer and encrypts straight into the socket,
 ///   saving a copy each way and the BIO bookkeeping; with read-ahead one read(2) pulls several records.
 /// - Handlers are synchronous (bytes in, bytes out) and always called on their connection's loop.
