@@ -45,6 +45,9 @@ public final class TLSContext: @unchecked Sendable {
         guard SSL_CTX_set_cipher_list(raw, config.tls12CipherList) == 1 else {
             throw .tlsSetupFailed(step: "cipher list", reason: drainOpenSSLErrors())
         }
+        guard SSL_CTX_set_ciphersuites(raw, config.tls13CipherSuites) == 1 else {
+            throw .tlsSetupFailed(step: "TLS 1.3 cipher suites", reason: drainOpenSSLErrors())
+        }
         guard tg_ssl_ctx_set1_groups_list(raw, config.groups) == 1 else {
             throw .tlsSetupFailed(step: "groups \(config.groups)", reason: drainOpenSSLErrors())
         }
