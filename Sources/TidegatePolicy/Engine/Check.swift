@@ -63,25 +63,38 @@ public final class CheckRegistration: Sendable {
     /// The action the policy gives this rule (`.off` skips it).
     public let action: @Sendable (Policy) -> RuleAction
     /// (first version it applies to, implementation), oldest first.
-    public let versions: [(since: KubeVersion, evaluate: Evaluate)]
+    public var versions: [(since: KubeVersion, evaluate: Evaluate)] { implementations.map { ($0.since, $0.evaluate) } }
+    /// The same, kept in a struct: a closure stored in a tuple inside an array is kept in its
+    /// most general calling convention and called through a conversion thunk, per check and
+    /// review; a struct field keeps the closure's own.
+    private let implementations: [Implementation]
     /// A Pod Security Standards check (`podSecurity.*`): it follows the policy's pinned version.
     let isPodSecurity: Bool
 
-    public init(id: String, action: @escaping @Sendable (Policy) -> RuleAction, versions: [(since: KubeVersion, evaluate: Evaluate)]) {
-        self.id = id
-        self.action = action
-        self.versions = versions
-        self.isPodSecurity = PodSecurity.isRule(id)
+    private struct Implementation: Sendable {
+        let since: KubeVersion
+        let evaluate: Evaluate
+    }
+
+    public convenience init(id: String, action: @escaping @Sendable (Policy) -> RuleAction, versions: [(since: KubeVersion, evaluate: Evaluate)]) {
+        self.init(id: id, action: action, implementations: versions.map { Implementation(since: $0.since, evaluate: $0.evaluate) })
     }
 
     /// A check whose rule has one version.
     public convenience init(id: String, action: @escaping @Sendable (Policy) -> RuleAction, evaluate: @escaping Evaluate) {
-        self.init(id: id, action: action, versions: [(.v1_0, evaluate)])
+        self.init(id: id, action: action, implementations: [Implementation(since: .v1_0, evaluate: evaluate)])
+    }
+
+    private init(id: String, action: @escaping @Sendable (Policy) -> RuleAction, implementations: [Implementation]) {
+        self.id = id
+        self.action = action
+        self.implementations = implementations
+        self.isPodSecurity = PodSecurity.isRule(id)
     }
 
     /// The implementation in force at `version`, if the check exists there.
     public func implementation(at version: KubeVersion) -> Evaluate? {
-        versions.last { $0.since <= version }?.evaluate
+        implementations.last { $0.since <= version }?.evaluate
     }
 }
 

@@ -84,7 +84,7 @@ public final class PodUnderReview: Sendable {
                 containers.append(ContainerView(
                     ref: ContainerRef(kind: containerKind, index: index, name: name),
                     body: body,
-                    path: JSONPointer(tokens: specPath.tokens + [containerKind.rawValue, String(index)]),
+                    path: Self.containerPath(specPath, containerKind, index),
                     image: ContainerImage.read(body: body),
                     pod: (isWindows, podSecurityContext, specPath)))
             }
@@ -93,6 +93,19 @@ public final class PodUnderReview: Sendable {
         self.podSecurityContext = podSecurityContext
         self.isWindows = isWindows
     }
+
+    /// `<spec>/<kind>/<index>`, built into one array: with `/` each step copied the tokens again.
+    private static func containerPath(_ spec: JSONPointer, _ kind: ContainerKind, _ index: Int) -> JSONPointer {
+        var tokens: [String] = []
+        tokens.reserveCapacity(spec.tokens.count + 2)
+        tokens.append(contentsOf: spec.tokens)
+        tokens.append(kind.rawValue)
+        tokens.append(index < indexTokens.count ? indexTokens[index] : String(index))
+        return JSONPointer(tokens: tokens)
+    }
+
+    /// Array indices as pointer tokens, made once (pods rarely have more containers).
+    private static let indexTokens = (0..<32).map { String($0) }
 
     /// The pod-level `securityContext`, when it is an object. Read once: every container's
     /// effective settings start from it.
