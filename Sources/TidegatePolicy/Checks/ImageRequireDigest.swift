@@ -13,7 +13,7 @@ enum ImageRequireDigestCheck {
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         context.pod.visitContainers(context.scope) { container in
-            guard let image = ContainerImage.valid(container), image.digest == nil else { return [] }
+            guard let image = ContainerImage.valid(container), !image.hasDigest else { return [] }
             return [Violation(
                 path: ContainerImage.path(of: container), container: container.ref,
                 message: "image \(ContainerImage.quoted(image)) is not pinned by digest; append @sha256:<digest> of the image you tested")]

@@ -18,13 +18,14 @@ enum ImageUntrustedRegistryCheck {
         let trusted = context.policy.images.trustedRegistries
         return context.pod.visitContainers(context.scope) { container in
             guard let image = ContainerImage.valid(container) else { return [] }
-            for i in trusted.indices where trusted[i].matches(image) { return [] }
+            if RegistryPattern.anyMatches(trusted, image) { return [] }
             // Name the normalised reference only when it differs from what was written: that is
             // the one a reader must compare with the trusted list.
-            let subject = image.isWrittenNormalized
-                ? ContainerImage.quoted(image)
-                : concatenated(ContainerImage.quoted(image), " (", quotedExcerpt(image.normalized), ")")
-            let message = concatenated("image ", subject, context.policy.images.untrustedSuffix)
+            // The usual case (a short, fully written reference) is quoted in place, one String.
+            let message = image.isWrittenNormalized && image.familiar.utf8.count <= excerptLimit
+                ? concatenated("image \"", image.familiar, "\"", context.policy.images.untrustedSuffix)
+                : concatenated("image ", ContainerImage.quoted(image), " (", quotedExcerpt(image.normalized), ")",
+                               context.policy.images.untrustedSuffix)
             return [Violation(
                 path: ContainerImage.path(of: container), container: container.ref,
                 message: message)]

@@ -21,7 +21,7 @@ enum AllowPrivilegeEscalationCheck {
         guard !pod.isWindows else { return [] }
         return pod.visitContainers(context.scope) { container in
             let read = container.settings
-            let explicit = read.allowPrivilegeEscalation.value
+            let explicit = read.allowPrivilegeEscalationValue
             var path: JSONPointer { container.securityContextPath / "allowPrivilegeEscalation" }
             if let cause = read.escalationImpliedBy {
                 let stated = explicit == false ? " despite allowPrivilegeEscalation: false" : ""

@@ -23,8 +23,8 @@ enum ReadOnlyRootFilesystemCheck {
         let misplacedReported = misplacedTrue
             && MisplacedFieldsCheck.reports(context, atLeast: context.policy.securityContext.readOnlyRootFilesystem)
         return pod.visitContainers(context.scope) { container in
+            guard container.settings.readOnlyRootFilesystemValue != true else { return [] }
             let setting = container.settings.readOnlyRootFilesystem
-            guard setting.value != true else { return [] }
             if setting.source == .unset && misplacedReported { return [] }
             var path: JSONPointer { container.securityContextPath / "readOnlyRootFilesystem" }
             var message = setting.value == false

@@ -19,8 +19,8 @@ enum RequireDropAllCheck {
         let pod = context.pod
         guard !pod.isWindows else { return [] }
         return pod.visitContainers(context.scope) { container in
+            guard !container.settings.dropsAll else { return [] }
             let drop = container.settings.capabilitiesDrop.value ?? []
-            guard !drop.contains("ALL") else { return [] }
             var path: JSONPointer { container.securityContextPath / "capabilities" / "drop" }
             let message = drop.contains(where: { Capability.canonical($0) == "ALL" })
                 ? "capabilities.drop names ALL in another spelling; Pod Security requires exactly \"ALL\""

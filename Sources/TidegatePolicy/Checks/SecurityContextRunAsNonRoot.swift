@@ -25,9 +25,8 @@ enum RunAsNonRootCheck {
         let pod = context.pod
         return pod.visitContainers(context.scope) { container in
             let read = container.settings
+            guard read.mayRunAsRoot else { return [] }
             let runAsUser = read.runAsUser, runAsNonRoot = read.runAsNonRoot
-            guard SecurityContextReader.mayRunAsRoot(
-                isWindows: read.isWindows, runAsUser: runAsUser, runAsNonRoot: runAsNonRoot) else { return [] }
             var nonRootPath: JSONPointer { container.securityContextPath / "runAsNonRoot" }
             let setNonRoot = FixBuilder.set(true, at: nonRootPath, in: pod.object)
 

@@ -21,8 +21,8 @@ enum RunAsUserUnsetCheck {
         guard !pod.isWindows else { return [] }
         return pod.visitContainers(context.scope) { container in
             let read = container.settings
+            guard read.runAsNonRootValue == true, read.runAsUserValue == nil else { return [] }
             let runAsNonRoot = read.runAsNonRoot
-            guard runAsNonRoot.value == true, read.runAsUser.value == nil else { return [] }
             let level = runAsNonRoot.source == .pod ? " (from the pod)" : ""
             return [Violation(
                 path: container.securityContextPath / "runAsUser", container: container.ref,

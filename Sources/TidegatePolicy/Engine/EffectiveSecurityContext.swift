@@ -281,6 +281,11 @@ final class SecurityContextReader: Sendable {
     var procMount: EffectiveSetting<String> { own("procMount") { $0.stringValue } }
     var capabilitiesAdd: EffectiveSetting<[String]> { capabilities("add") }
     var capabilitiesDrop: EffectiveSetting<[String]> { capabilities("drop") }
+    /// `capabilities.drop` holds the exact string `ALL`: asked of every container, so answered
+    /// without building the list.
+    var dropsAll: Bool {
+        sc?["capabilities"]?["drop"]?.arrayValue?.contains { $0.stringValue == "ALL" } == true
+    }
 
     /// The `capabilities.add` list as written, entries of any JSON type.
     var capabilitiesAddEntries: [JSONValue]? { sc?["capabilities"]?["add"]?.arrayValue }
@@ -308,10 +313,22 @@ final class SecurityContextReader: Sendable {
     static func mayRunAsRoot(
         isWindows: Bool, runAsUser: EffectiveSetting<Int64>, runAsNonRoot: EffectiveSetting<Bool>
     ) -> Bool {
-        if isWindows { return runAsNonRoot.value != true }
-        if let uid = runAsUser.value { return uid == 0 }
-        return runAsNonRoot.value != true
+        mayRunAsRoot(isWindows: isWindows, uid: runAsUser.value, nonRoot: runAsNonRoot.value)
     }
+
+    static func mayRunAsRoot(isWindows: Bool, uid: Int64?, nonRoot: Bool?) -> Bool {
+        if isWindows { return nonRoot != true }
+        if let uid { return uid == 0 }
+        return nonRoot != true
+    }
+
+    /// The effective values alone, for the common case where a check finds nothing and needs
+    /// neither where a value came from nor its pointer.
+    var runAsUserValue: Int64? { sc?["runAsUser"]?.integerValue ?? podSC?["runAsUser"]?.integerValue }
+    var runAsNonRootValue: Bool? { sc?["runAsNonRoot"]?.boolValue ?? podSC?["runAsNonRoot"]?.boolValue }
+    var mayRunAsRoot: Bool { Self.mayRunAsRoot(isWindows: isWindows, uid: runAsUserValue, nonRoot: runAsNonRootValue) }
+    var allowPrivilegeEscalationValue: Bool? { sc?["allowPrivilegeEscalation"]?.boolValue }
+    var readOnlyRootFilesystemValue: Bool? { sc?["readOnlyRootFilesystem"]?.boolValue }
 }
 
 /// Capability names as written in `capabilities.add`/`drop`.

@@ -155,7 +155,10 @@ extension PodUnderReview {
     public func visitContainers(_ scope: ContainerScope = .all, _ body: (ContainerView) -> [Violation]) -> [Violation] {
         var out: [Violation] = []
         for c in containers where scope.includes(c.ref.kind) {
-            out.append(contentsOf: body(c))
+            let found = body(c)
+            // Appending even an empty array to the shared empty one allocates a new buffer: that
+            // was an allocation per check and container.
+            if !found.isEmpty { out.append(contentsOf: found) }
         }
         return out
     }

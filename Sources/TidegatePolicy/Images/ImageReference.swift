@@ -111,7 +111,9 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
     public var isMutable: Bool {
         guard !spans.hasDigest else { return false }
         guard spans.hasTag else { return true }
-        return spans.tagEnd - spans.pathEnd - 1 == 6 && familiar.utf8.dropFirst(spans.pathEnd + 1).prefix(6).elementsEqual("latest".utf8)
+        guard spans.tagEnd - spans.pathEnd - 1 == 6 else { return false }
+        var copy = familiar
+        return copy.withUTF8 { ReferenceGrammar.equals($0, (spans.pathEnd + 1)..<spans.tagEnd, "latest") }
     }
 
     public var description: String { familiar }

@@ -31,7 +31,10 @@ public struct ImageReferenceError: Error, Sendable, Equatable, CustomStringConve
 
 /// Quotes a piece of user input for an error message, cut short so that a megabyte-long
 /// image field cannot turn into a megabyte-long message.
-func quotedExcerpt<S: StringProtocol>(_ text: S, limit: Int = 96) -> String {
+/// How much of a piece of user input a message quotes.
+let excerptLimit = 96
+
+func quotedExcerpt<S: StringProtocol>(_ text: S, limit: Int = excerptLimit) -> String {
     if text.utf8.count <= limit { return concatenated("\"", String(text), "\"") }
     var cut = ""
     for ch in text {

@@ -89,6 +89,19 @@ public struct RegistryPattern: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Whether any of `patterns` matches `image`, reading the image's name once for all of them.
+    static func anyMatches(_ patterns: [RegistryPattern], _ image: ImageReference) -> Bool {
+        let addsLibrary = image.spans.addsLibrary
+        return image.withNameBytes { domain, path in
+            patterns.withUnsafeBufferPointer { all in
+                for i in all.indices where all[i].hostMatches(domain) && all[i].pathMatches(path, addsLibrary: addsLibrary) {
+                    return true
+                }
+                return false
+            }
+        }
+    }
+
     private func hostMatches(_ d: UnsafeBufferPointer<UInt8>) -> Bool {
         let h = host.utf8
         if !isWildcard { return d.count == h.count && Self.equalIgnoringCase(d[...], h) }
