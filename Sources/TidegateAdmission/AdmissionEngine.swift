@@ -114,7 +114,7 @@ public struct AdmissionEngine: Sendable {
         if !denials.isEmpty {
             response.allowed = false
             response.statusCode = 403
-            response.statusMessage = DenialMessage.render(denials, request: request)
+            response.statusMessageText = DenialMessage.render(denials, request: request)
         }
         response.warningTexts = WarningBudget.render(warnings)
         // Audit mode records what enforce would have denied; in enforce mode the denial itself

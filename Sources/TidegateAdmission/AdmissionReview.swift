@@ -99,7 +99,12 @@ public struct AdmissionReviewResponse: Sendable, Equatable {
     public var uid: String
     public var allowed: Bool
     public var statusCode: Int?
-    public var statusMessage: String?
+    public var statusMessage: String? {
+        get { statusMessageText.map { String(decoding: $0, as: UTF8.self) } }
+        set { statusMessageText = newValue.map { Array($0.utf8) } }
+    }
+    /// The same text as UTF-8, the form a denial is built and written in.
+    var statusMessageText: [UInt8]?
     /// Warning texts (each ≤ 120 bytes, together within 4096).
     public var warnings: [String] {
         get { warningTexts.strings }
@@ -146,7 +151,7 @@ public struct AdmissionReviewResponse: Sendable, Equatable {
     /// The same document as `json`, written straight into bytes (the per-request path).
     public var bytes: [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256 + (statusMessage?.utf8.count ?? 0) + warningTexts.byteCount + 3 * warningTexts.count)
+        out.reserveCapacity(256 + (statusMessageText?.count ?? 0) + warningTexts.byteCount + 3 * warningTexts.count)
         func key(_ k: StaticString) {
             out.appendUTF8(",\"")
             out.appendUTF8(k)
@@ -163,9 +168,9 @@ public struct AdmissionReviewResponse: Sendable, Equatable {
             out.appendUTF8(#"{"code":"#)
             out.appendUTF8(String(code))
             if code == 403 { out.appendUTF8(#","reason":"Forbidden""#) }
-            if let message = statusMessage {
+            if let message = statusMessageText {
                 key("message")
-                JSONWriter.appendString(message, into: &out)
+                message.withUnsafeBufferPointer { JSONWriter.appendString(utf8: $0, into: &out) }
             }
             out.append(UInt8(ascii: "}"))
         }

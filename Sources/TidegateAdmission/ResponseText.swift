@@ -4,10 +4,11 @@ import TidegatePolicy
 /// The denial a user reads after `admission webhook "..." denied the request: `. One block per
 /// container, each violation with its rule id and, where mechanical, the fix as JSON Patch.
 ///
-/// Texts are assembled as UTF-8 bytes and made a String once: they are built for every denied
-/// review, and String concatenation/interpolation was ~6k instructions per line (callgrind).
+/// Assembled as UTF-8 bytes and kept so until the response is written: it is built for every
+/// denied review, and String concatenation/interpolation was ~6k instructions per line (callgrind).
 enum DenialMessage {
-    static func render(_ findings: [Finding], request: AdmissionReviewRequest) -> String {
+    /// The message as UTF-8, as the response carries it.
+    static func render(_ findings: [Finding], request: AdmissionReviewRequest) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(96 + findings.count * 192)
         out.appendUTF8(request.kind)
@@ -31,7 +32,7 @@ enum DenialMessage {
                 JSONWriter().write(JSONPatch(fix.operations).json, into: &out)
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 }
 

@@ -104,12 +104,14 @@ public struct JSONObject: Sendable, Equatable, Sequence {
         get {
             // Comparing lengths first skips most members without a full string comparison.
             let count = key.utf8.count
-            var i = members.count
-            while i > 0 {
-                i -= 1
-                if members[i].key.utf8.count == count && members[i].key == key { return members[i].value }
+            return members.withUnsafeBufferPointer { all in
+                var i = all.count
+                while i > 0 {
+                    i -= 1
+                    if all[i].key.utf8.count == count && all[i].key == key { return all[i].value }
+                }
+                return nil
             }
-            return nil
         }
         set {
             if let i = members.lastIndex(where: { $0.key == key }) {

@@ -53,7 +53,8 @@ public final class PodUnderReview: Sendable {
     public let specPath: JSONPointer
     public let spec: JSONObject
     public let metadataPath: JSONPointer
-    public let metadata: JSONObject?
+    /// Read when asked for: only annotation-based profile checks look at it.
+    public var metadata: JSONObject? { object.value(at: metadataPath)?.objectValue }
     /// Every container, in the order containers, initContainers, ephemeralContainers.
     public let containers: [ContainerView]
 
@@ -72,7 +73,6 @@ public final class PodUnderReview: Sendable {
         self.specPath = specPath
         self.spec = spec
         self.metadataPath = kind.podMetadataPath
-        self.metadata = object.value(at: kind.podMetadataPath)?.objectValue
         let podSecurityContext = spec["securityContext"]?.objectValue
         let isWindows = spec["os"]?["name"]?.stringValue == "windows"
         var containers: [ContainerView] = []
@@ -81,11 +81,14 @@ public final class PodUnderReview: Sendable {
             for (index, value) in list.enumerated() {
                 guard let body = value.objectValue else { continue }
                 let name = body["name"]?.stringValue ?? "#\(index)"
+                // Init containers often run the main container's image: parse each text once.
+                let text = body["image"]?.stringValue
+                let image = containers.first { text != nil && $0.imageText == text }?.image ?? ContainerImage.read(body: body)
                 containers.append(ContainerView(
                     ref: ContainerRef(kind: containerKind, index: index, name: name),
                     body: body,
                     path: Self.containerPath(specPath, containerKind, index),
-                    image: ContainerImage.read(body: body),
+                    image: image, imageText: text,
                     pod: (isWindows, podSecurityContext, specPath)))
             }
         }
@@ -125,12 +128,15 @@ public final class ContainerView: Sendable {
     public let path: JSONPointer
     /// The `image` field, parsed once for every check that reads it.
     let image: ContainerImage.Reading
+    /// The `image` field when it is a string.
+    let imageText: String?
 
     /// The container's effective security settings (its own, else the pod's), read on demand.
     let settings: SecurityContextReader
 
-    init(ref: ContainerRef, body: JSONObject, path: JSONPointer, image: ContainerImage.Reading,
+    init(ref: ContainerRef, body: JSONObject, path: JSONPointer, image: ContainerImage.Reading, imageText: String?,
          pod: (isWindows: Bool, securityContext: JSONObject?, specPath: JSONPointer)) {
+        self.imageText = imageText
         self.ref = ref
         self.body = body
         self.path = path
