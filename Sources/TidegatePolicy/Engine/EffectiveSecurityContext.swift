@@ -241,6 +241,8 @@ final class SecurityContextReader: Sendable {
         self.sc = securityContext
         self.specPath = specPath
         self.containerPath = containerPath
+        self.runAsUserValue = securityContext?["runAsUser"]?.integerValue ?? podSecurityContext?["runAsUser"]?.integerValue
+        self.runAsNonRootValue = securityContext?["runAsNonRoot"]?.boolValue ?? podSecurityContext?["runAsNonRoot"]?.boolValue
     }
 
     /// Container value, else pod value, else unset.
@@ -324,8 +326,9 @@ final class SecurityContextReader: Sendable {
 
     /// The effective values alone, for the common case where a check finds nothing and needs
     /// neither where a value came from nor its pointer.
-    var runAsUserValue: Int64? { sc?["runAsUser"]?.integerValue ?? podSC?["runAsUser"]?.integerValue }
-    var runAsNonRootValue: Bool? { sc?["runAsNonRoot"]?.boolValue ?? podSC?["runAsNonRoot"]?.boolValue }
+    /// Read once: two checks and the root question all start from them.
+    let runAsUserValue: Int64?
+    let runAsNonRootValue: Bool?
     var mayRunAsRoot: Bool { Self.mayRunAsRoot(isWindows: isWindows, uid: runAsUserValue, nonRoot: runAsNonRootValue) }
     var allowPrivilegeEscalationValue: Bool? { sc?["allowPrivilegeEscalation"]?.boolValue }
     var readOnlyRootFilesystemValue: Bool? { sc?["readOnlyRootFilesystem"]?.boolValue }

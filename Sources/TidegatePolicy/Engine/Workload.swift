@@ -141,7 +141,6 @@ public final class ContainerView: Sendable {
         self.body = body
         self.path = path
         self.image = image
-        self.securityContextPath = path / "securityContext"
         let securityContext = body["securityContext"]?.objectValue
         self.securityContext = securityContext
         self.settings = SecurityContextReader(
@@ -151,8 +150,8 @@ public final class ContainerView: Sendable {
 
     /// The container's `securityContext`, when it is an object; read once for every check.
     public let securityContext: JSONObject?
-    /// Kept: most checks point into it.
-    public let securityContextPath: JSONPointer
+    /// Built when a finding points into it: most containers produce none.
+    public var securityContextPath: JSONPointer { path / "securityContext" }
 }
 
 extension PodUnderReview {
@@ -164,7 +163,10 @@ extension PodUnderReview {
             let found = body(c)
             // Appending even an empty array to the shared empty one allocates a new buffer: that
             // was an allocation per check and container.
-            if !found.isEmpty { out.append(contentsOf: found) }
+            if !found.isEmpty {
+                if out.isEmpty { out.reserveCapacity(containers.count) }
+                out.append(contentsOf: found)
+            }
         }
         return out
     }
