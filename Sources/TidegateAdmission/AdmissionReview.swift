@@ -152,37 +152,28 @@ public struct AdmissionReviewResponse: Sendable, Equatable {
     public var bytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 + (statusMessageText?.count ?? 0) + warningTexts.byteCount + 3 * warningTexts.count)
-        func key(_ k: StaticString) {
-            out.appendUTF8(",\"")
-            out.appendUTF8(k)
-            out.appendUTF8("\":")
+        // Fixed text goes in as whole literals (one append each): this runs for every review.
+        switch version {
+        case .v1: out.appendUTF8(#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"#)
+        case .v1beta1: out.appendUTF8(#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","response":{"uid":"#)
         }
-        out.appendUTF8(#"{"apiVersion":"#)
-        JSONWriter.appendString(version.rawValue, into: &out)
-        out.appendUTF8(#","kind":"AdmissionReview","response":{"uid":"#)
         JSONWriter.appendString(uid, into: &out)
-        key("allowed")
-        out.appendUTF8(allowed ? "true" : "false")
+        out.appendUTF8(allowed ? #","allowed":true"# : #","allowed":false"#)
         if let code = statusCode {
-            key("status")
-            out.appendUTF8(#"{"code":"#)
-            out.appendUTF8(String(code))
-            if code == 403 { out.appendUTF8(#","reason":"Forbidden""#) }
+            out.appendUTF8(#","status":{"code":"#)
+            out.appendUTF8(code == 403 ? #"403,"reason":"Forbidden""# : String(code))
             if let message = statusMessageText {
-                key("message")
+                out.appendUTF8(#","message":"#)
                 message.withUnsafeBufferPointer { JSONWriter.appendString(utf8: $0, into: &out) }
             }
             out.append(UInt8(ascii: "}"))
         }
         if let patch, !patch.operations.isEmpty {
-            key("patchType")
-            out.appendUTF8(#""JSONPatch""#)
-            key("patch")
+            out.appendUTF8(#","patchType":"JSONPatch","patch":"#)
             JSONWriter.appendString(Base64.encode(JSONWriter().bytes(patch.json)), into: &out)
         }
         if !warningTexts.isEmpty {
-            key("warnings")
-            out.append(UInt8(ascii: "["))
+            out.appendUTF8(#","warnings":["#)
             warningTexts.forEach { i, text in
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSONWriter.appendString(utf8: text, into: &out)
@@ -190,8 +181,7 @@ public struct AdmissionReviewResponse: Sendable, Equatable {
             out.append(UInt8(ascii: "]"))
         }
         if !auditAnnotations.isEmpty {
-            key("auditAnnotations")
-            out.append(UInt8(ascii: "{"))
+            out.appendUTF8(#","auditAnnotations":{"#)
             for (i, a) in auditAnnotations.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSONWriter.appendString(a.key, into: &out)
