@@ -1,3 +1,5 @@
+import TidegateJSON
+
 /// Protocol-neutral HTTP messages. HTTP/1.1 and HTTP/2 codecs both produce `HTTPRequest`
 /// and consume `HTTPResponse`, so the router and the handlers never know which wire carried them.
 
@@ -128,26 +130,12 @@ public struct HTTPResponse: Sendable {
 
     /// A small JSON error body, `{"error":"..."}`, the shape every non-200 answer of the server uses.
     public static func jsonError(_ status: Int, _ message: String) -> HTTPResponse {
-        var escaped = ""
-        for scalar in message.unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            default:
-                if scalar.value < 0x20 { escaped += "\\u00" + String(scalar.value, radix: 16).leftPad(2) }
-                else { escaped.unicodeScalars.append(scalar) }
-            }
-        }
+        var body: [UInt8] = Array(#"{"error":"#.utf8)
+        JSONWriter.appendString(message, into: &body)
+        body.append(contentsOf: "}\n".utf8)
         var h = HTTPHeaders()
         h.add(name: "content-type", value: "application/json")
-        return HTTPResponse(status: status, headers: h, body: Array("{\"error\":\"\(escaped)\"}\n".utf8))
-    }
-}
-
-extension String {
-    fileprivate func leftPad(_ n: Int) -> String {
-        count >= n ? self : String(repeating: "0", count: n - count) + self
+        return HTTPResponse(status: status, headers: h, body: body)
     }
 }
 

@@ -66,18 +66,49 @@ public struct JSONWriter: Sendable {
 
     /// Appends valid UTF-8 `bytes` as a JSON string literal (texts built as bytes skip the String).
     public static func appendString(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + bytes.count + 2)
         out.append(UInt8(ascii: "\""))
-        var start = 0
-        while true {
-            let i = plainRunEnd(bytes, from: start)
-            // Copy the run before the byte that needs escaping in one go.
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
-            if i == bytes.count { break }
-            appendEscaped(bytes[i], into: &out)
-            start = i + 1
+        let firstEscape = plainRunEnd(bytes, from: 0)
+        if firstEscape == bytes.count {
+            out.append(contentsOf: bytes)
+        } else {
+            // Room for the worst case, then trimmed: an array can only be written within its count.
+            let start = out.count, room = escapedBound(bytes.count)
+            out.append(contentsOf: repeatElement(0, count: room))
+            let written = out.withUnsafeMutableBufferPointer {
+                escape(bytes, into: $0.baseAddress! + start, plainUntil: firstEscape)
+            }
+            out.removeLast(room - written)
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// The most bytes `escape(_:into:)` writes for `count` input bytes (each one as `\u00XX`).
+    public static func escapedBound(_ count: Int) -> Int { count * 6 }
+
+    /// Writes the contents of a JSON string literal (no quotes) for valid UTF-8 `bytes` at `out`,
+    /// which has room for `escapedBound(bytes.count)`, and returns how many bytes it wrote. The
+    /// one escaper: arrays here and writers into preallocated buffers (the server's log lines)
+    /// both go through it. `/` is not escaped; control characters are.
+    public static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        escape(bytes, into: out, plainUntil: plainRunEnd(bytes, from: 0))
+    }
+
+    private static func escape(
+        _ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>, plainUntil firstEscape: Int
+    ) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        var cursor = out
+        var start = 0
+        var i = firstEscape
+        while true {
+            // Copy the run before the byte that needs escaping in one go.
+            cursor.update(from: base + start, count: i - start)
+            cursor += i - start
+            if i == bytes.count { return cursor - out }
+            cursor = writeEscape(bytes[i], at: cursor)
+            start = i + 1
+            i = plainRunEnd(bytes, from: start)
+        }
     }
 
     /// The index of the first byte at or after `start` that needs escaping (`"`, `\\`, a
@@ -107,22 +138,23 @@ public struct JSONWriter: Sendable {
         return n
     }
 
-    private static func appendEscaped(_ b: UInt8, into out: inout [UInt8]) {
-        out.append(0x5C)
+    private static func writeEscape(_ b: UInt8, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        out[0] = 0x5C
         switch b {
-        case 0x22: out.append(0x22)
-        case 0x5C: out.append(0x5C)
-        case 0x0A: out.append(UInt8(ascii: "n"))
-        case 0x0D: out.append(UInt8(ascii: "r"))
-        case 0x09: out.append(UInt8(ascii: "t"))
+        case 0x22, 0x5C: out[1] = b
+        case 0x0A: out[1] = UInt8(ascii: "n")
+        case 0x0D: out[1] = UInt8(ascii: "r")
+        case 0x09: out[1] = UInt8(ascii: "t")
         default:
             let digits: StaticString = "0123456789abcdef"
-            out.append(UInt8(ascii: "u"))
-            out.append(0x30)
-            out.append(0x30)
-            out.append(digits.utf8Start[Int(b >> 4)])
-            out.append(digits.utf8Start[Int(b & 0xF)])
+            out[1] = UInt8(ascii: "u")
+            out[2] = 0x30
+            out[3] = 0x30
+            out[4] = digits.utf8Start[Int(b >> 4)]
+            out[5] = digits.utf8Start[Int(b & 0xF)]
+            return out + 6
         }
+        return out + 2
     }
 }
 

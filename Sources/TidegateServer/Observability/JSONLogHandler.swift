@@ -206,7 +206,7 @@ struct JSONLineWriter {
     func written(since start: UnsafeMutablePointer<UInt8>) -> Int { cursor - start }
 
     /// The most bytes `string(s)` writes: every byte escaped as `\u00XX`, plus the quotes.
-    static func bound(of s: String) -> Int { s.utf8.count * 6 + 2 }
+    static func bound(of s: String) -> Int { JSONWriter.escapedBound(s.utf8.count) + 2 }
 
     @inline(__always)
     mutating func literal(_ text: StaticString) {
@@ -237,53 +237,10 @@ struct JSONLineWriter {
         byte(UInt8(ascii: "\""))
     }
 
-    /// The same escaping as `JSONWriter.appendString`, without the quotes. Clean runs are found
-    /// eight bytes at a time and copied whole: names, uids and rule ids rarely need escaping.
+    /// The contents of a JSON string, without the quotes, escaped by `JSONWriter`.
     mutating func stringContents(_ s: String) {
         var s = s
-        s.withUTF8 { bytes in
-            guard let base = bytes.baseAddress else { return }
-            let count = bytes.count
-            var start = 0
-            var i = 0
-            while i < count {
-                if i + 8 <= count {
-                    let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                    if !Self.mayNeedEscaping(word) {
-                        i += 8
-                        continue
-                    }
-                }
-                let b = base[i]
-                i += 1
-                guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
-                copy(UnsafeBufferPointer(start: base + start, count: i - 1 - start))
-                start = i
-                switch b {
-                case 0x22: literal(#"\""#)
-                case 0x5C: literal(#"\\"#)
-                case 0x0A: literal(#"\n"#)
-                case 0x0D: literal(#"\r"#)
-                case 0x09: literal(#"\t"#)
-                default:
-                    let digits: StaticString = "0123456789abcdef"
-                    literal(#"\u00"#)
-                    byte(digits.utf8Start[Int(b >> 4)])
-                    byte(digits.utf8Start[Int(b & 0xF)])
-                }
-            }
-            copy(UnsafeBufferPointer(start: base + start, count: count - start))
-        }
-    }
-
-    /// Whether any byte of `word` is a control character, `"` or `\` (exact as a yes/no answer).
-    @inline(__always)
-    private static func mayNeedEscaping(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
-        let belowSpace = (word &- ones &* 0x20) & ~word & highs != 0
-        return belowSpace || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
+        s.withUTF8 { cursor += JSONWriter.escape($0, into: cursor) }
     }
 
     /// At most 20 bytes.
