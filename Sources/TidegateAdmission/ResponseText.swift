@@ -137,19 +137,6 @@ struct WarningTexts: Sendable, Equatable {
     }
 }
 
-extension [UInt8] {
-    /// One copy of the text's UTF-8: `append(contentsOf: text.utf8)` went through the generic
-    /// sequence path at ~190 instructions per call, and response texts append dozens of parts.
-    mutating func appendUTF8(_ text: String) {
-        var text = text
-        text.withUTF8 { append(contentsOf: $0) }
-    }
-
-    mutating func appendUTF8(_ literal: StaticString) {
-        append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-    }
-}
-
 /// Audit annotations: keys without `/` (the apiserver prefixes the webhook name) that are
 /// qualified names of at most 63 characters.
 enum AuditAnnotations {

@@ -1,4 +1,5 @@
 import TidegateHTTP
+import TidegateJSON
 
 /// Writes HTTP/1.1 responses. The encoder owns the framing fields: any `content-length`,
 /// `transfer-encoding` or `connection` set by a handler is replaced by what the connection
@@ -26,13 +27,13 @@ public enum HTTP1ResponseEncoder {
         let needed = output.count + 256 + (headRequest ? 0 : response.body.count)
         if needed > output.capacity { output.reserveCapacity(max(needed, 2 * output.capacity)) }
         if status == 200 {
-            appendLiteral("HTTP/1.1 200 OK\r\n", to: &output)
+            output.appendUTF8("HTTP/1.1 200 OK\r\n")
         } else {
-            appendLiteral("HTTP/1.1 ", to: &output)
+            output.appendUTF8("HTTP/1.1 ")
             appendDecimal(status, to: &output)
             output.append(ASCII.space)
             output.append(contentsOf: httpReasonPhrase(status).utf8)
-            output.append(contentsOf: crlf)
+            output.appendUTF8("\r\n")
         }
 
         // RFC 9110 §8.6: no content-length (and no body) on 1xx, 204 and 304.
@@ -52,20 +53,20 @@ public enum HTTP1ResponseEncoder {
             }
         }
         if !bodyless {
-            appendLiteral("content-length: ", to: &output)
+            output.appendUTF8("content-length: ")
             if let declaredLength, response.body.isEmpty {
                 output.append(contentsOf: declaredLength.utf8)
             } else {
                 appendDecimal(response.body.count, to: &output)
             }
-            output.append(contentsOf: crlf)
+            output.appendUTF8("\r\n")
         }
         switch persistence {
         case .keepAlive: break
         case .announceKeepAlive: appendField("connection", "keep-alive", to: &output)
         case .close: appendField("connection", "close", to: &output)
         }
-        appendLiteral("\r\n", to: &output)
+        output.appendUTF8("\r\n")
         if !headRequest && !bodyless {
             output.append(contentsOf: response.body)
         }
@@ -76,24 +77,11 @@ public enum HTTP1ResponseEncoder {
         encode(.jsonError(error.status, error.reason), headRequest: false, persistence: .close, into: &output)
     }
 
-    private static let crlf: [UInt8] = [ASCII.cr, ASCII.lf]
-
-    /// One copy of the literal's bytes (appending a `String`'s UTF-8 view went byte by byte).
-    @inline(__always)
-    private static func appendLiteral(_ text: StaticString, to output: inout [UInt8]) {
-        output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-
     private static func appendField(_ name: String, _ value: String, to output: inout [UInt8]) {
-        appendUTF8(name, to: &output)
-        appendLiteral(": ", to: &output)
-        appendUTF8(value, to: &output)
-        appendLiteral("\r\n", to: &output)
-    }
-
-    private static func appendUTF8(_ text: String, to output: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { output.append(contentsOf: $0) }
+        output.appendUTF8(name)
+        output.appendUTF8(": ")
+        output.appendUTF8(value)
+        output.appendUTF8("\r\n")
     }
 
     private static func appendDecimal(_ value: Int, to output: inout [UInt8]) {

@@ -162,3 +162,16 @@ extension JSONValue: CustomStringConvertible {
     /// Compact JSON text.
     public var description: String { JSONWriter().string(self) }
 }
+
+extension [UInt8] {
+    /// Appends the text's UTF-8 in one copy: `append(contentsOf: text.utf8)` takes the generic
+    /// sequence path (~190 instructions a call), and responses are written from dozens of parts.
+    public mutating func appendUTF8(_ text: String) {
+        var text = text
+        text.withUTF8 { append(contentsOf: $0) }
+    }
+
+    public mutating func appendUTF8(_ literal: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+}
