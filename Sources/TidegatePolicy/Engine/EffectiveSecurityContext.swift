@@ -241,19 +241,23 @@ final class SecurityContextReader: Sendable {
         self.sc = securityContext
         self.specPath = specPath
         self.containerPath = containerPath
-        self.runAsUserValue = securityContext?["runAsUser"]?.integerValue ?? podSecurityContext?["runAsUser"]?.integerValue
-        self.runAsNonRootValue = securityContext?["runAsNonRoot"]?.boolValue ?? podSecurityContext?["runAsNonRoot"]?.boolValue
+        self.runAsUserValue = Self.firstSet("runAsUser", securityContext, podSecurityContext) { $0.integerValue }?.0
+        self.runAsNonRootValue = Self.firstSet("runAsNonRoot", securityContext, podSecurityContext) { $0.boolValue }?.0
     }
 
     /// Container value, else pod value, else unset.
     private func inherited<T>(_ key: String, _ read: (JSONValue) -> T?) -> EffectiveSetting<T> {
-        if let v = sc?[key].flatMap(read) {
-            return EffectiveSetting(value: v, source: .container, owner: containerPath, field: key)
-        }
-        if let v = podSC?[key].flatMap(read) {
-            return EffectiveSetting(value: v, source: .pod, owner: specPath, field: key)
-        }
-        return .unset
+        guard let (value, source) = Self.firstSet(key, sc, podSC, read) else { return .unset }
+        return EffectiveSetting(value: value, source: source, owner: source == .pod ? specPath : containerPath, field: key)
+    }
+
+    /// The precedence every inherited setting follows: the container's value, else the pod's.
+    private static func firstSet<T>(
+        _ key: String, _ sc: JSONObject?, _ podSC: JSONObject?, _ read: (JSONValue) -> T?
+    ) -> (T, SettingSource)? {
+        if let v = sc?[key].flatMap(read) { return (v, .container) }
+        if let v = podSC?[key].flatMap(read) { return (v, .pod) }
+        return nil
     }
 
     /// Container value or unset: the pod level has no such field.

@@ -84,22 +84,19 @@ public struct RegistryPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether `image` comes from this registry (and repository prefix).
     public func matches(_ image: ImageReference) -> Bool {
-        image.withNameBytes { domain, path in
-            hostMatches(domain) && pathMatches(path, addsLibrary: image.spans.addsLibrary)
-        }
+        image.withNameBytes { domain, path in matches(domain, path, addsLibrary: image.spans.addsLibrary) }
     }
 
     /// Whether any of `patterns` matches `image`, reading the image's name once for all of them.
     static func anyMatches(_ patterns: [RegistryPattern], _ image: ImageReference) -> Bool {
         let addsLibrary = image.spans.addsLibrary
         return image.withNameBytes { domain, path in
-            patterns.withUnsafeBufferPointer { all in
-                for i in all.indices where all[i].hostMatches(domain) && all[i].pathMatches(path, addsLibrary: addsLibrary) {
-                    return true
-                }
-                return false
-            }
+            patterns.withUnsafeBufferPointer { all in all.contains { $0.matches(domain, path, addsLibrary: addsLibrary) } }
         }
+    }
+
+    private func matches(_ domain: UnsafeBufferPointer<UInt8>, _ path: UnsafeBufferPointer<UInt8>, addsLibrary: Bool) -> Bool {
+        hostMatches(domain) && pathMatches(path, addsLibrary: addsLibrary)
     }
 
     private func hostMatches(_ d: UnsafeBufferPointer<UInt8>) -> Bool {
