@@ -80,13 +80,6 @@ enum WarningBudget {
         return out
     }
 
-    static func clip(_ s: String, to limit: Int) -> String {
-        guard s.utf8.count > limit else { return s }
-        var bytes = Array(s.utf8)
-        clip(&bytes, from: 0, to: limit)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     /// Cuts the text from `start` to the end of `bytes` to at most `limit` bytes, counted as
     /// the apiserver (Go) counts: never more than the limit, and far cheaper than counting
     /// grapheme clusters. Cut on a scalar boundary, then `…`.
