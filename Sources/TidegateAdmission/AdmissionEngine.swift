@@ -114,7 +114,8 @@ public struct AdmissionEngine: Sendable {
         if !denials.isEmpty {
             response.allowed = false
             response.statusCode = 403
-            response.statusMessageText = DenialMessage.render(denials, request: request)
+            response.statusMessageText = DenialMessage.render(
+                denials, request: request, kind: request.kind.isEmpty ? pod.kind.rawValue : request.kind)
         }
         response.warningTexts = WarningBudget.render(warnings)
         // Audit mode records what enforce would have denied; in enforce mode the denial itself

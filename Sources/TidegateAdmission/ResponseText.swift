@@ -8,16 +8,19 @@ import TidegatePolicy
 /// denied review, and String concatenation/interpolation was ~6k instructions per line (callgrind).
 enum DenialMessage {
     /// The message as UTF-8, as the response carries it.
-    static func render(_ findings: [Finding], request: AdmissionReviewRequest) -> [UInt8] {
+    /// `kind` is the request's, or the object's when a hand-written review leaves it out.
+    static func render(_ findings: [Finding], request: AdmissionReviewRequest, kind: String) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(96 + findings.count * 192)
-        out.appendUTF8(request.kind)
+        out.appendUTF8(kind)
         out.append(UInt8(ascii: " "))
         if !request.namespace.isEmpty {
             out.appendUTF8(request.namespace)
             out.append(UInt8(ascii: "/"))
         }
-        out.appendUTF8(request.name)
+        // A CREATE with `generateName` has no name yet (every pod a controller makes): say so
+        // rather than print a blank.
+        out.appendUTF8(request.name.isEmpty ? "(name not yet generated)" : request.name)
         out.appendUTF8(" violates policy (")
         out.appendUTF8(String(findings.count))
         out.appendUTF8(findings.count == 1 ? " violation):" : " violations):")

@@ -7,12 +7,13 @@ import TidegatePolicy
 func review(
     _ object: JSONValue, version: String = "admission.k8s.io/v1", operation: String = "CREATE",
     kind: String = "Pod", resource: String = "pods", subResource: String? = nil,
-    namespace: String = "team-a", username: String = "jane", groups: [String] = ["system:authenticated"]
+    namespace: String = "team-a", name: String = "web", username: String = "jane",
+    groups: [String] = ["system:authenticated"]
 ) -> [UInt8] {
     let base: JSONValue = [
         "uid": "0b5c-uid", "kind": ["group": "", "version": "v1", "kind": .string(kind)],
         "resource": ["group": "", "version": "v1", "resource": .string(resource)],
-        "operation": .string(operation), "namespace": .string(namespace), "name": "web",
+        "operation": .string(operation), "namespace": .string(namespace), "name": .string(name),
         "userInfo": ["username": .string(username), "groups": .array(groups.map(JSONValue.string))],
         "object": object, "oldObject": nil, "dryRun": false,
     ]
@@ -62,6 +63,17 @@ struct AdmissionEngineTests {
         #expect(out["response"]?["uid"] == "0b5c-uid")
         #expect(out["response"]?["allowed"] == true)
         #expect(out["response"]?["status"] == nil)
+    }
+
+    @Test(arguments: [
+        ("named", "web", "Pod", "Pod team-a/web violates policy"),
+        ("generateName: no name yet", "", "Pod", "Pod team-a/(name not yet generated) violates policy"),
+        ("kind left out of a hand-written review", "web", "", "Pod team-a/web violates policy"),
+    ])
+    func denialNamesWhatItDenies(_ name: String, _ requestName: String, _ kind: String, _ heading: String) throws {
+        let out = try response(engine.handle(review(pod(privileged: true), kind: kind, name: requestName), endpoint: .validate))
+        let message = try #require(out["response"]?["status"]?["message"]?.stringValue)
+        #expect(message.hasPrefix(heading), "\(name): \(message)")
     }
 
     @Test func denialCarries403AndAMessageWithTheFix() throws {
