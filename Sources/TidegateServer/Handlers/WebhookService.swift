@@ -110,23 +110,14 @@ public final class WebhookService: Sendable {
             return
         }
         guard logger.logLevel <= .info else { return }
-        var fields = JSONLogFields()
-        fields.add("uid", d.uid)
-        fields.add("kind", d.kind)
-        fields.add("namespace", d.namespace)
-        fields.add("name", d.name)
-        fields.add("operation", d.operation)
-        fields.add("user", d.username)
-        fields.add("allowed", d.allowed)
-        fields.add("endpoint", endpoint.rawValue)
-        fields.add("latency_us", Int(micros))
-        fields.add("rules", d.findings.map { "\($0.rule)=\($0.action.rawValue)" })
-        if let skipped = d.skippedBecause { fields.add("skipped", skipped) }
-        if d.patchOperations > 0 { fields.add("patch_ops", d.patchOperations) }
-        logger.info("decision", metadata: [JSONLogLine.membersKey: .stringConvertible(fields)])
+        // Another handler gets the same members, pre-encoded, through swift-log.
+        let members = JSONLineWriter.bytes(bound: Self.membersBound(d)) {
+            Self.writeMembers(d, endpoint: endpoint, micros: Int(micros), into: &$0)
+        }
+        logger.info("decision", metadata: [JSONLogLine.membersKey: .stringConvertible(JSONLogFields(encoded: members))])
     }
 
-    /// The members `log` writes through `JSONLogFields`, in the same order and encoding.
+    /// The members of a decision line, `"uid":…` to the end, without surrounding braces.
     static func writeMembers(_ d: AdmissionDecision, endpoint: AdmissionEndpoint, micros: Int, into out: inout JSONLineWriter) {
         out.literal(#""uid":"#); out.string(d.uid)
         out.literal(#","kind":"#); out.string(d.kind)

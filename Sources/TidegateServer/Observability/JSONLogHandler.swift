@@ -286,6 +286,9 @@ public struct JSONLogFields: CustomStringConvertible, Sendable {
 
     public init() { bytes.reserveCapacity(256) }
 
+    /// Members already written (`"a":1,"b":"x"`).
+    init(encoded: [UInt8]) { bytes = encoded }
+
     private mutating func key(_ name: String) {
         if !bytes.isEmpty { bytes.append(UInt8(ascii: ",")) }
         JSONWriter.appendString(name, into: &bytes)
