@@ -7,6 +7,10 @@
 // (their kinds must match). Measured on the 60 KB UPDATE review (callgrind, instructions per
 // review): ~300k for the previous 16-byte loop that visited every quote and bracket, ~185k for
 // this with SSE2, ~130k with AVX2 and carry-less multiplication where the CPU has them.
+// Dropping empty `{}` pairs from the one-by-one visit (below): 60 KB skipped whole, 141k -> 129k
+// instructions, and 19.9 -> 17.7 us with the branch predictor cold, as it is between requests
+// (a variant with no open/close branch at all measured slower, 20.9 us: the dependency through
+// the level costs more than the mispredictions it saves).
 #include "CTidegateJSONScan.h"
 #include <string.h>
 
@@ -19,33 +23,52 @@
 
 typedef struct {
     uint64_t quote, backslash, bracket;
+    // Of the brackets: the opening ones, and the empty pairs `{}` / `[]` (bit k: an opening
+    // bracket at k, its closing twin at k + 1).
+    uint64_t open, empty_pair;
 } block_masks;
 
+// managedFields is half empty objects (`"f:app":{}`): a pair that opens and closes at once
+// changes nothing, so both brackets are dropped from the one-by-one visit. Same-kind only: a
+// `[}` stays and is reported.
+static inline uint64_t empty_pairs(uint64_t open, uint64_t close, uint64_t object) {
+    return open & (close >> 1) & ~(object ^ (object >> 1));
+}
+
 static inline block_masks classify_portable(const uint8_t *p) {
-    block_masks m = {0, 0, 0};
+    block_masks m = {0, 0, 0, 0, 0};
 #if defined(__SSE2__)
     const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
     const __m128i fold = _mm_set1_epi8(0x20), open = _mm_set1_epi8('{'), close = _mm_set1_epi8('}');
+    uint64_t closing = 0, object = 0;
     for (int k = 0; k < 4; k++) {
         __m128i chunk = _mm_loadu_si128((const __m128i *)(p + 16 * k));
         __m128i folded = _mm_or_si128(chunk, fold);  // '[' -> '{', ']' -> '}'
         uint64_t q = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, quote));
         uint64_t b = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, backslash));
-        uint64_t br = (uint32_t)_mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(folded, open), _mm_cmpeq_epi8(folded, close)));
+        uint64_t o = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(folded, open));
+        uint64_t c = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(folded, close));
+        uint64_t obj = (uint32_t)_mm_movemask_epi8(_mm_slli_epi16(chunk, 2));  // bit 5: '{' '}' vs '[' ']'
         m.quote |= q << (16 * k);
         m.backslash |= b << (16 * k);
-        m.bracket |= br << (16 * k);
+        m.open |= o << (16 * k);
+        closing |= c << (16 * k);
+        object |= obj << (16 * k);
     }
 #else
+    uint64_t closing = 0, object = 0;
     for (int k = 0; k < 64; k++) {
         unsigned char c = p[k];
         unsigned char f = c | 0x20;
         m.quote |= (uint64_t)(c == '"') << k;
         m.backslash |= (uint64_t)(c == '\\') << k;
-        m.bracket |= (uint64_t)(f == '{' || f == '}') << k;
+        m.open |= (uint64_t)(f == '{') << k;
+        closing |= (uint64_t)(f == '}') << k;
+        object |= (uint64_t)((c >> 5) & 1) << k;
     }
 #endif
+    m.bracket = m.open | closing;
+    m.empty_pair = empty_pairs(m.open, closing, object);
     return m;
 }
 
@@ -83,8 +106,11 @@ TG_AVX2 static inline block_masks classify_avx2(const uint8_t *p) {
     block_masks m;
     m.quote = TG_MASK64(_mm256_cmpeq_epi8(lo, quote), _mm256_cmpeq_epi8(hi, quote));
     m.backslash = TG_MASK64(_mm256_cmpeq_epi8(lo, backslash), _mm256_cmpeq_epi8(hi, backslash));
-    m.bracket = TG_MASK64(_mm256_or_si256(_mm256_cmpeq_epi8(flo, open), _mm256_cmpeq_epi8(flo, close)),
-                          _mm256_or_si256(_mm256_cmpeq_epi8(fhi, open), _mm256_cmpeq_epi8(fhi, close)));
+    m.open = TG_MASK64(_mm256_cmpeq_epi8(flo, open), _mm256_cmpeq_epi8(fhi, open));
+    uint64_t closing = TG_MASK64(_mm256_cmpeq_epi8(flo, close), _mm256_cmpeq_epi8(fhi, close));
+    uint64_t object = TG_MASK64(_mm256_slli_epi16(lo, 2), _mm256_slli_epi16(hi, 2));  // bit 5 of each byte
+    m.bracket = m.open | closing;
+    m.empty_pair = empty_pairs(m.open, closing, object);
 #undef TG_MASK64
     return m;
 }

@@ -8,6 +8,12 @@ SKIP_TARGET static long SKIP_NAME(const uint8_t *p, size_t n, size_t start, int 
     if (max_depth - depth >= MAX_STACK) max_depth = depth + MAX_STACK - 1;
     const int room = max_depth - depth;  // levels that may still open
     uint8_t tail[64];
+    // An empty value is its own pair: answered here, so that pairs met later are always
+    // nested in the value and cannot be where it ends.
+    if (start + 1 < n && (p[start + 1] | 0x20) == '}' && ((p[start] ^ p[start + 1]) & 0x20) == 0) {
+        if (room < 1) { *error_at = start; return TG_SCAN_TOO_DEEP; }
+        return (long)(start + 2);
+    }
 
     while (i < n) {
         size_t avail = n - i;
@@ -37,6 +43,11 @@ SKIP_TARGET static long SKIP_NAME(const uint8_t *p, size_t n, size_t start, int 
             // Every backslash lies inside a string, so the escapes assumed above are exactly
             // the ones the byte-by-byte reading makes.
             uint64_t brackets = m.bracket & ~inside;
+            // Empty pairs leave the level as it was, unless their opening would go too deep.
+            if (level + __builtin_popcountll(m.open & ~inside) < room) {
+                uint64_t pairs = m.empty_pair & ~inside;
+                brackets &= ~(pairs | (pairs << 1));
+            }
             while (brackets) {
                 size_t at = i + (size_t)__builtin_ctzll(brackets);
                 brackets &= brackets - 1;
