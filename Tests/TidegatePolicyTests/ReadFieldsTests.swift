@@ -31,8 +31,13 @@ struct ReadFieldsTests {
                         "hostPID": true, "volumes": [["name": "h", "hostPath": ["path": "/"]]],
                         "initContainers": [["name": "i", "image": "busybox:1.36", "securityContext": ["privileged": true]]],
                         "containers": [["name": "c", "image": .string("gcr.io/x/y@sha256:" + String(repeating: "a", count: 64)),
-                                        "ports": [["containerPort": 80, "hostPort": 80]],
-                                        "livenessProbe": ["httpGet": ["host": "1.2.3.4", "port": 80]]]]]]]]]]),
+                                        "ports": [["containerPort": 80, "hostPort": 80], ["containerPort": 81]],
+                                        "volumeMounts": [["name": "h", "mountPath": "/r", "readOnly": true]],
+                                        "livenessProbe": ["httpGet": ["host": "1.2.3.4", "port": 80]],
+                                        "readinessProbe": ["exec": ["command": ["true"]], "periodSeconds": 5],
+                                        "startupProbe": ["tcpSocket": ["host": "10.0.0.1", "port": 81]],
+                                        "lifecycle": ["postStart": ["httpGet": ["host": "h", "port": 1]],
+                                                      "preStop": ["exec": ["command": ["sleep", "5"]]]]]]]]]]]]),
         ("windows podtemplate", ["apiVersion": "v1", "kind": "PodTemplate", "metadata": ["name": "t"],
                                  "template": ["spec": ["os": ["name": "windows"], "securityContext": ["runAsNonRoot": true],
                                                        "containers": [["name": "w", "image": "mcr.microsoft.com/windows:ltsc2022"]]]]]),
@@ -46,6 +51,8 @@ struct ReadFieldsTests {
                      \.volumeTypes, \.hostPaths, \.seccompProfile, \.appArmorProfile, \.seLinuxOptions] {
             everything.securityContext[keyPath: rule] = .deny
         }
+        // Host paths allowed read-only: whether a mount is read-only decides.
+        everything.securityContext.readOnlyHostPaths = ["/"]
         return (manifests + payloadObjects).flatMap { name, object in
             [(name + " / default policy", object, Policy.default), (name + " / restricted", object, restricted),
              (name + " / every rule on", object, everything)]

@@ -40,12 +40,20 @@ public enum ReadFields {
         ])
     }
 
+    /// A probe or lifecycle handler: only where it would connect to.
+    static let handler: JSONFieldFilter = .only([
+        "httpGet": .only(["host": .all]), "tcpSocket": .only(["host": .all]),
+    ])
+
     /// Per container: identity, image, securityContext, what the Pod Security Standards
-    /// inspect (ports, probe and lifecycle hosts) and volumeMounts (read-only host paths).
+    /// inspect (host ports, probe and lifecycle hosts) and volume mounts (read-only host
+    /// paths). Narrowed to the members read: probes, ports and mounts are a third of a
+    /// container's bytes.
     static let container: JSONFieldFilter = .only([
-        "name": .all, "image": .all, "securityContext": .all, "ports": .all,
-        "livenessProbe": .all, "readinessProbe": .all, "startupProbe": .all, "lifecycle": .all,
-        "volumeMounts": .all,
+        "name": .all, "image": .all, "securityContext": .all, "ports": .only(["hostPort": .all]),
+        "livenessProbe": handler, "readinessProbe": handler, "startupProbe": handler,
+        "lifecycle": .only(["postStart": handler, "preStop": handler]),
+        "volumeMounts": .only(["name": .all, "readOnly": .all]),
     ])
 
     static let podSpec: [String: JSONFieldFilter] = [
