@@ -58,7 +58,12 @@ public struct AdmissionEngine: Sendable {
     }
 
     public func handle(_ body: [UInt8], endpoint: AdmissionEndpoint) throws(AdmissionRequestError) -> AdmissionOutcome {
-        review(try AdmissionReviewRequest(bytes: body, filter: filter), endpoint: endpoint)
+        review(try decode(body), endpoint: endpoint)
+    }
+
+    /// Decodes a review's bytes, building only what this policy's checks read.
+    public func decode(_ body: [UInt8]) throws(AdmissionRequestError) -> AdmissionReviewRequest {
+        try AdmissionReviewRequest(bytes: body, filter: filter)
     }
 
     public func review(_ request: AdmissionReviewRequest, endpoint: AdmissionEndpoint) -> AdmissionOutcome {

@@ -30,6 +30,9 @@ final class Connection {
     var writable = true
     /// The peer hung up or the socket failed: read until the end is seen.
     var peerHungUp = false
+    /// The last read(2) OpenSSL made on this socket was short: the kernel had nothing more then.
+    /// Stays true while OpenSSL hands out records it already holds (read-ahead pulls several).
+    var tlsSocketDrained = false
     /// SSL_read asked for the socket to become writable (TLS renegotiation-like traffic).
     var readWantsWrite = false
     /// No more reading: closing after the pending output is flushed.

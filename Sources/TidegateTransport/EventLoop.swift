@@ -126,10 +126,16 @@ final class EventLoop: @unchecked Sendable {
     func run() {
         settings.logger.debug("event loop started", metadata: ["loop": "\(index)"])
         let lines = LineBatch.install()
-        defer { lines.uninstall() }
+        let held = HeldValues.install()
+        defer {
+            held.uninstall()
+            lines.uninstall()
+        }
         while running {
             let timeout = unfinished.isEmpty ? waitMilliseconds() : 0
+            // The turn's answers are written: now its log lines and the values it held.
             lines.flush()
+            held.releaseAll()
             let count = tg_epoll_wait(epollFD, events, maxEvents, timeout)
             now = tg_monotonic_ns()
             if count < 0 {
@@ -256,10 +262,13 @@ final class EventLoop: @unchecked Sendable {
             if connection.readWantsWrite {
                 connection.readWantsWrite = false
                 connection.readable = true
+                connection.tlsSocketDrained = false
             }
         }
         if events & (TG_EPOLLIN | TG_EPOLLRDHUP | TG_EPOLLHUP | TG_EPOLLERR) != 0 {
             connection.readable = true
+            // New bytes since OpenSSL's last short read: that read no longer says the socket is empty.
+            connection.tlsSocketDrained = false
         }
         if events & (TG_EPOLLRDHUP | TG_EPOLLHUP | TG_EPOLLERR) != 0 {
             connection.peerHungUp = true
@@ -428,10 +437,12 @@ final class EventLoop: @unchecked Sendable {
         tlsSocketDrained.pointee = -1
         let result = SSL_read_ex(ssl, readBuffer.baseAddress, capacity, &count)
         if result == 1 {
+            // -1: this call was served from records OpenSSL already held, no read(2) made.
+            if tlsSocketDrained.pointee >= 0 { connection.tlsSocketDrained = tlsSocketDrained.pointee == 1 }
             // The socket was drained and OpenSSL holds nothing more (not even part of a record):
             // like a short plain read, the next read could only say WANT_READ, and new bytes
             // bring a new edge. (After a hang-up, read on to see the end of the stream now.)
-            if tlsSocketDrained.pointee == 1, !connection.peerHungUp, SSL_has_pending(ssl) == 0 {
+            if connection.tlsSocketDrained, !connection.peerHungUp, SSL_has_pending(ssl) == 0 {
                 connection.readable = false
             }
             return .bytes(count)

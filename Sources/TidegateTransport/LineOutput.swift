@@ -97,29 +97,20 @@ final class LineBatch {
 
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: storage, count: count) }
 
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key, nil)
-        return key
-    }()
+    private static let slot = ThreadSlot<LineBatch>()
 
-    static var current: LineBatch? {
-        guard let raw = pthread_getspecific(key) else { return nil }
-        return Unmanaged<LineBatch>.fromOpaque(raw).takeUnretainedValue()
-    }
+    static var current: LineBatch? { slot.current }
 
     /// Makes the calling thread hold its lines until `flush()`; undone by `uninstall()`.
     static func install() -> LineBatch {
         let batch = LineBatch()
-        pthread_setspecific(key, Unmanaged.passRetained(batch).toOpaque())
+        slot.install(batch)
         return batch
     }
 
     func uninstall() {
         flush()
-        guard let raw = pthread_getspecific(Self.key) else { return }
-        pthread_setspecific(Self.key, nil)
-        Unmanaged<LineBatch>.fromOpaque(raw).release()
+        Self.slot.uninstall()
     }
 
     func flush() {

@@ -3,6 +3,7 @@ import Synchronization
 import TidegateAdmission
 import TidegateHTTP
 import TidegatePolicy
+import TidegateTransport
 
 /// The webhook's HTTP surface, independent of the wire: the TLS port serves admission plus
 /// health, the plain port health and metrics only (kubelet probes and scrapers speak plain HTTP).
@@ -14,7 +15,10 @@ public final class WebhookService: Sendable {
 
         /// Called on the snapshot so the engine is used in place (from outside, the struct was copied).
         func handle(_ body: [UInt8], endpoint: AdmissionEndpoint) throws(AdmissionRequestError) -> AdmissionOutcome {
-            try engine.handle(body, endpoint: endpoint)
+            let request = try engine.decode(body)
+            // Freeing the document waits until the answer is written.
+            defer { DeferredRelease.hold(request.object) }
+            return engine.review(request, endpoint: endpoint)
         }
     }
 
