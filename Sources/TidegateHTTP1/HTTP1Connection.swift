@@ -35,6 +35,10 @@ public struct HTTP1Connection: Sendable {
         return parser.isMidRequest ? .midRequest : .idle
     }
 
+    /// The time the client gives the request in progress (`?timeout=`): past it, nobody waits
+    /// for the answer, so the transport stops waiting for the rest of the request.
+    public var requestTimeLimit: Duration? { closing ? nil : parser.requestTimeLimit }
+
     /// Bytes held for the request in progress.
     public var bufferedByteCount: Int { parser.bufferedByteCount }
 

@@ -1,3 +1,5 @@
+import TidegateHTTP
+
 extension HTTP1Parser {
     /// `method SP request-target SP HTTP-version`, with exactly one space between the parts.
     mutating func parseRequestLine(_ line: UnsafeRawBufferPointer) -> HTTP1Error? {
@@ -34,6 +36,7 @@ extension HTTP1Parser {
             pending.target = path
         }
         pending.method = method.string
+        pending.timeLimit = RequestTimeout.of(target: pending.target)
         return nil
     }
 

@@ -62,6 +62,10 @@ public struct HTTP1Parser: Sendable {
         }
     }
 
+    /// The time the client gives the request in progress (its `?timeout=`), once its request
+    /// line is read; nil between requests or when it gives none.
+    public var requestTimeLimit: Duration? { isMidRequest ? pending.timeLimit : nil }
+
     /// Bytes held for the request in progress (partial line plus body so far).
     var bufferedByteCount: Int { partialLine.count + pending.body.count }
 

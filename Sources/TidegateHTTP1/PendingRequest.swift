@@ -13,6 +13,8 @@ struct PendingRequest: Sendable {
         return headers
     }()
     var body: [UInt8] = []
+    /// The time the client gives this request (`?timeout=`), if it says.
+    var timeLimit: Duration?
 
     /// Bytes of the request line and header section so far, line ends included.
     var headerBytes = 0

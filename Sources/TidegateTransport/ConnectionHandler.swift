@@ -15,6 +15,10 @@ public protocol ConnectionHandler: AnyObject {
     /// not from the last byte) bounds slow senders.
     var timeoutPhase: ConnectionTimeoutPhase { get }
 
+    /// While `.readingRequest`: the time the peer gives the request in progress, when it says
+    /// (kube-apiserver's `?timeout=`). The request-read deadline is then the earlier of the two.
+    var requestTimeLimit: Duration? { get }
+
     /// The server is draining: finish in-flight work and say goodbye (HTTP/2 GOAWAY, HTTP/1.1
     /// close after the current response). Return `.keepOpen` to be given the grace period.
     func shutdownRequested(output: inout [UInt8]) -> ConnectionDisposition
@@ -25,6 +29,7 @@ public protocol ConnectionHandler: AnyObject {
 
 extension ConnectionHandler {
     public func closed() {}
+    public var requestTimeLimit: Duration? { nil }
 }
 
 /// What the transport does with the connection after a handler call.

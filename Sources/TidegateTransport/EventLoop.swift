@@ -557,7 +557,13 @@ final class EventLoop: @unchecked Sendable {
         }
         switch connection.phase {
         case .idle: consider(connection.lastActivity &+ settings.idleTimeout, "idle")
-        case .readingRequest: consider(connection.phaseStart &+ settings.requestReadTimeout, "request_read")
+        case .readingRequest:
+            if let asked = connection.handler?.requestTimeLimit, asked.nanoseconds < settings.requestReadTimeout {
+                // Past the peer's own deadline nobody reads the answer: stop waiting for the request.
+                consider(connection.phaseStart &+ asked.nanoseconds, "request_deadline")
+            } else {
+                consider(connection.phaseStart &+ settings.requestReadTimeout, "request_read")
+            }
         }
         return result
     }

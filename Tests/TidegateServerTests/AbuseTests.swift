@@ -17,8 +17,9 @@ struct AbuseTests {
         if mode == "many-headers":
             fields = "".join("X-Filler-%d: v\\r\\n" % i for i in range(10000))
             request = ("GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\n" + fields + "\\r\\n").encode()
-        elif mode == "half-body":
-            request = b"POST /validate HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Type: application/json\\r\\nContent-Length: 5000\\r\\n\\r\\n" + b"{" * 100
+        elif mode in ("half-body", "past-timeout"):
+            target = "/validate?timeout=1s" if mode == "past-timeout" else "/validate"
+            request = ("POST %s HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Type: application/json\\r\\nContent-Length: 5000\\r\\n\\r\\n" % target).encode() + b"{" * 100
         elif mode == "h2-violation":
             # Client preface, empty SETTINGS, then a DATA frame on stream 0 (a connection error).
             request = b"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n" + struct.pack(">I", 0)[1:] + b"\\x04\\x00" + struct.pack(">I", 0)
@@ -40,7 +41,9 @@ struct AbuseTests {
                 received += chunk
         except OSError:
             pass
-        if mode == "h2-violation":
+        if mode == "past-timeout":
+            print("closed by the server" if received == b"" else "got %r" % received[:40])
+        elif mode == "h2-violation":
             offset = 0
             while offset + 9 <= len(received):
                 length = int.from_bytes(received[offset:offset + 3], "big")
@@ -113,6 +116,18 @@ struct AbuseTests {
         try stillServes(server)
         #expect(try server.metric(#"tidegate_http_requests_total{endpoint="validate",code="200"}"#) == 2,
                 "an incomplete body must never reach the engine")
+    }
+
+    @Test("a body still missing when the request's ?timeout= passes: the server stops waiting and closes")
+    func bodyPastTheRequestTimeout() throws {
+        let server = try InProcessServer()
+        defer { server.stop() }
+        let result = try raw("past-timeout", server)
+        #expect(result.stdout.contains("closed by the server"), "\(result.stdout) \(result.stderr)")
+        // Closed by the request's own deadline (1 s), not the server's request-read limit (10 s).
+        #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_deadline"}"#) == 1)
+        #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_read"}"#) == 0)
+        try stillServes(server)
     }
 
     @Test("JSON nested 100,000 deep is refused with 400 and a JSON error", arguments: ["open", "balanced"], HTTPVersion.allCases)

@@ -43,6 +43,8 @@ final class HTTP1ConnectionHandler: ConnectionHandler {
         lingerBudget != nil || connection.readPhase == .midRequest ? .readingRequest : .idle
     }
 
+    var requestTimeLimit: Duration? { lingerBudget == nil ? connection.requestTimeLimit : nil }
+
     func shutdownRequested(output: inout [UInt8]) -> ConnectionDisposition {
         draining = true
         if lingerBudget != nil { return .closeAfterFlush }

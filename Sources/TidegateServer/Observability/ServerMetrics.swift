@@ -14,8 +14,8 @@ public final class ServerMetrics: Sendable {
     public let openConnections: Gauge
     public let reloadsSucceeded: [String: Counter]
     public let reloadsFailed: [String: Counter]
-    /// The transport's own counters, copied in at each scrape, and the handshake failures already exported.
-    private let transport = Mutex<(source: TransportMetrics?, exportedFailures: [String: Int])>((nil, [:]))
+    /// The transport's own counters, copied in at each scrape, and what of them is already exported.
+    private let transport = Mutex<(source: TransportMetrics?, exported: [String: Int])>((nil, [:]))
 
     /// Sub-millisecond resolution: a review takes microseconds, so the default Prometheus
     /// buckets (5 ms and up) would put every request in the first one.
@@ -36,6 +36,10 @@ public final class ServerMetrics: Sendable {
     static var decisions: MetricNameDescriptor { name("admission_decisions", "total", "Admission decisions.") }
     static var findings: MetricNameDescriptor { name("findings", "total", "Findings by rule and the action taken.") }
     static var handshakeFailures: MetricNameDescriptor { name("tls_handshake_failures", "total", "TLS handshakes that failed, by reason.") }
+    static var timeouts: MetricNameDescriptor {
+        name("connection_timeouts", "total",
+             "Connections closed by a deadline, by phase (handshake, idle, request_read, request_deadline: the peer's ?timeout=, write).")
+    }
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -163,7 +167,7 @@ public final class ServerMetrics: Sendable {
         registry.makeCounter(descriptor: Self.handshakeFailures, labels: [("reason", reason)]).increment()
     }
 
-    /// Exports the open-connection gauge and TLS handshake failures from `metrics` on every scrape.
+    /// Exports the open-connection gauge, TLS handshake failures and timeouts from `metrics` on every scrape.
     public func observe(_ metrics: TransportMetrics) {
         transport.withLock { $0.source = metrics }
     }
@@ -174,19 +178,28 @@ public final class ServerMetrics: Sendable {
     }
 
     private func syncTransport() {
-        let (snapshot, newFailures) = transport.withLock { state -> (TransportMetrics.Snapshot?, [(String, Int)]) in
+        // Counts new since the last scrape, per counter (descriptor name, label value).
+        let (snapshot, fresh) = transport.withLock { state -> (TransportMetrics.Snapshot?, [(MetricNameDescriptor, String, String, Int)]) in
             guard let snapshot = state.source?.snapshot() else { return (nil, []) }
-            var fresh: [(String, Int)] = []
-            for (reason, count) in snapshot.handshakeFailures where count > state.exportedFailures[reason, default: 0] {
-                fresh.append((reason, count - state.exportedFailures[reason, default: 0]))
-                state.exportedFailures[reason] = count
+            var fresh: [(MetricNameDescriptor, String, String, Int)] = []
+            func collect(_ counts: [String: Int], _ descriptor: MetricNameDescriptor, _ label: String) {
+                for (value, count) in counts {
+                    let key = "\(label)\u{0}\(value)"
+                    let before = state.exported[key, default: 0]
+                    if count > before {
+                        fresh.append((descriptor, label, value, count - before))
+                        state.exported[key] = count
+                    }
+                }
             }
+            collect(snapshot.handshakeFailures, Self.handshakeFailures, "reason")
+            collect(snapshot.timeouts, Self.timeouts, "phase")
             return (snapshot, fresh)
         }
         guard let snapshot else { return }
         openConnections.set(Int64(snapshot.openConnections))
-        for (reason, count) in newFailures {
-            registry.makeCounter(descriptor: Self.handshakeFailures, labels: [("reason", reason)]).increment(by: Int64(count))
+        for (descriptor, label, value, count) in fresh {
+            registry.makeCounter(descriptor: descriptor, labels: [(label, value)]).increment(by: Int64(count))
         }
     }
 }
