@@ -158,4 +158,15 @@ struct PodSecurityBaselineTests {
         #expect(findings.count == 4)
         #expect(findings.allSatisfy { $0.fix == nil })
     }
+
+    /// The apiserver takes the last of a repeated name; so must the standards, or a manifest
+    /// could show them one value and Kubernetes another.
+    @Test func aRepeatedNameIsReadAsItsLastValue() throws {
+        let text = #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"hostPID":false,"hostPID":true,"#
+            + #""containers":[{"name":"web","image":"x","securityContext":{"privileged":false,"privileged":true}}]}}"#
+        let object = try JSONReader().parse(Array(text.utf8))
+        #expect(keys(try pssFindings(object, .baseline)) == [
+            "podSecurity.hostNamespaces /spec/hostPID", "podSecurity.privileged /spec/containers/0/securityContext/privileged",
+        ])
+    }
 }

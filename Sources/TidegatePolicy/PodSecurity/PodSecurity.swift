@@ -95,7 +95,7 @@ extension CheckContext {
 extension PodUnderReview {
     /// `hostUsers: false`: the pod has its own user namespace, where its root and its /proc
     /// are not the host's.
-    var usesUserNamespace: Bool { spec.field("hostUsers")?.boolValue == false }
+    var usesUserNamespace: Bool { spec["hostUsers"]?.boolValue == false }
 }
 
 extension JSONValue {

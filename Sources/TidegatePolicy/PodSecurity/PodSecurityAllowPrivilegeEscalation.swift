@@ -16,7 +16,7 @@ enum PodSecurityAllowPrivilegeEscalation {
     @Sendable static func v1_8(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
         return pod.eachContainer(context.scope) { i, out in
-            guard pod.containerContext(i)?.field("allowPrivilegeEscalation")?.boolValue != false else { return }
+            guard pod.containers[i].securityContext?["allowPrivilegeEscalation"]?.boolValue != false else { return }
             let container = pod.containers[i]
             let path = container.securityContextPath / "allowPrivilegeEscalation"
             out.append(Violation(
@@ -28,6 +28,6 @@ enum PodSecurityAllowPrivilegeEscalation {
     }
 
     @Sendable static func v1_25(_ context: CheckContext) -> [Violation] {
-        context.pod.runsWindows ? [] : v1_8(context)
+        context.pod.isWindows ? [] : v1_8(context)
     }
 }

@@ -18,8 +18,8 @@ enum PodSecurityAppArmorProfile {
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
         var out = pod.eachSecurityContext(context) { owner, out in
-            guard let profile = pod.securityContext(of: owner)?.field("appArmorProfile")?.present else { return }
-            let type = profile.field("type")?.stringValue
+            guard let profile = pod.securityContext(of: owner)?["appArmorProfile"]?.present else { return }
+            let type = profile["type"]?.stringValue
             guard !allowedType(type) else { return }
             let container = pod.ref(of: owner)
             let profilePath = pod.securityContextPath(of: owner) / "appArmorProfile"
@@ -42,7 +42,7 @@ enum PodSecurityAppArmorProfile {
     }
 
     static func annotations(_ context: CheckContext, into out: inout [Violation]) {
-        guard let annotations = context.pod.metadata?.field("annotations")?.objectValue else { return }
+        guard let annotations = context.pod.metadata?["annotations"]?.objectValue else { return }
         for (key, value) in annotations where key.hasPrefix(annotationPrefix) {
             guard let value = value.stringValue, !allowedAnnotation(value) else { continue }
             let path = context.pod.metadataPath / "annotations" / key

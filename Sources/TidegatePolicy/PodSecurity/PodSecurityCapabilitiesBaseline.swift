@@ -18,7 +18,7 @@ enum PodSecurityCapabilitiesBaseline {
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
         return pod.eachContainer(context.scope) { i, out in
-            guard let add = pod.containerContext(i)?.field("capabilities")?.field("add")?.arrayValue,
+            guard let add = pod.containers[i].securityContext?["capabilities"]?["add"]?.arrayValue,
                   add.contains(where: { $0.stringValue.map { !allowed.contains($0) } ?? false })
             else { return }
             let container = pod.containers[i]

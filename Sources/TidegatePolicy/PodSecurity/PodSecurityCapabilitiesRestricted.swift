@@ -21,8 +21,8 @@ enum PodSecurityCapabilitiesRestricted {
     @Sendable static func v1_22(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
         return pod.eachContainer(context.scope) { i, out in
-            let capabilities = pod.containerContext(i)?.field("capabilities")
-            if capabilities?.field("drop")?.arrayValue?.contains("ALL") != true {
+            let capabilities = pod.containers[i].securityContext?["capabilities"]
+            if capabilities?["drop"]?.arrayValue?.contains("ALL") != true {
                 let container = pod.containers[i]
                 let path = container.securityContextPath / "capabilities" / "drop"
                 out.append(Violation(
@@ -30,7 +30,7 @@ enum PodSecurityCapabilitiesRestricted {
                     message: PodSecurityText.message(reason, "must set securityContext.capabilities.drop=[\"ALL\"]"),
                     fix: context.fix(Fix("add ALL to capabilities.drop", FixBuilder.appendUnique("ALL", toArrayAt: path, in: pod.object)))))
             }
-            if let add = capabilities?.field("add")?.arrayValue,
+            if let add = capabilities?["add"]?.arrayValue,
                add.contains(where: { $0.stringValue.map { !allowedAdd($0) } ?? false }) {
                 let container = pod.containers[i]
                 let forbidden = add.compactMap { $0.stringValue }.filter { !allowedAdd($0) }
@@ -47,6 +47,6 @@ enum PodSecurityCapabilitiesRestricted {
     }
 
     @Sendable static func v1_25(_ context: CheckContext) -> [Violation] {
-        context.pod.runsWindows ? [] : v1_22(context)
+        context.pod.isWindows ? [] : v1_22(context)
     }
 }

@@ -14,7 +14,7 @@ enum PodSecurityHostNamespaces {
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         guard context.reviewsPodFields else { return [] }
         var out: [Violation] = []
-        for field in fields where context.pod.spec.field(field)?.boolValue == true {
+        for field in fields where context.pod.spec[field]?.boolValue == true {
             out.append(Violation(
                 path: context.pod.specPath / field, container: nil,
                 message: PodSecurityText.message("host namespaces", "pod must not set \(field)=true")))

@@ -9,10 +9,10 @@ enum PodSecurityHostPathVolumes {
     static let check = PodSecurityCheck(id: "hostPathVolumes", level: .baseline, versions: [(.v1_0, v1_0)])
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
-        guard context.reviewsPodFields, let volumes = context.pod.spec.field("volumes")?.arrayValue else { return [] }
+        guard context.reviewsPodFields, let volumes = context.pod.spec["volumes"]?.arrayValue else { return [] }
         var out: [Violation] = []
-        for (index, volume) in volumes.enumerated() where volume.field("hostPath")?.present != nil {
-            let name = volume.field("name")?.stringValue ?? "#\(index)"
+        for (index, volume) in volumes.enumerated() where volume["hostPath"]?.present != nil {
+            let name = volume["name"]?.stringValue ?? "#\(index)"
             out.append(Violation(
                 path: context.pod.specPath / "volumes" / index / "hostPath", container: nil,
                 message: PodSecurityText.message(

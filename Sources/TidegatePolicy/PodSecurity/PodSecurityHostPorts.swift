@@ -12,9 +12,9 @@ enum PodSecurityHostPorts {
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
         return pod.eachContainer(context.scope) { i, out in
-            guard let ports = pod.containerField(i, "ports")?.arrayValue else { return }
+            guard let ports = pod.containers[i].body["ports"]?.arrayValue else { return }
             for (index, port) in ports.enumerated() {
-                guard let hostPort = port.field("hostPort")?.integerValue, hostPort != 0 else { continue }
+                guard let hostPort = port["hostPort"]?.integerValue, hostPort != 0 else { continue }
                 let container = pod.containers[i]
                 out.append(Violation(
                     path: container.path / "ports" / index / "hostPort", container: container.ref,

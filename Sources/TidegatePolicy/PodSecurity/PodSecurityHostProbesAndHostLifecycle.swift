@@ -20,15 +20,15 @@ enum PodSecurityHostProbesAndHostLifecycle {
         let pod = context.pod
         return pod.eachContainer(context.scope) { i, out in
             for probe in probes {
-                guard let handler = pod.containerField(i, probe) else { continue }
+                guard let handler = pod.containers[i].body[probe] else { continue }
                 for action in actions {
                     guard let host = host(handler, action) else { continue }
                     out.append(violation(pod.containers[i], [probe, action], host))
                 }
             }
-            guard let lifecycle = pod.containerField(i, "lifecycle") else { return }
+            guard let lifecycle = pod.containers[i].body["lifecycle"] else { return }
             for name in handlers {
-                guard let handler = lifecycle.field(name) else { continue }
+                guard let handler = lifecycle[name] else { continue }
                 for action in actions {
                     guard let host = host(handler, action) else { continue }
                     out.append(violation(pod.containers[i], ["lifecycle", name, action], host))
@@ -38,7 +38,7 @@ enum PodSecurityHostProbesAndHostLifecycle {
     }
 
     static func host(_ handler: JSONValue, _ action: String) -> String? {
-        guard let host = handler.field(action)?.field("host")?.stringValue, !host.isEmpty else { return nil }
+        guard let host = handler[action]?["host"]?.stringValue, !host.isEmpty else { return nil }
         return host
     }
 

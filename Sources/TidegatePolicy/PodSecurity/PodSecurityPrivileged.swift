@@ -12,7 +12,7 @@ enum PodSecurityPrivileged {
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
         return pod.eachContainer(context.scope) { i, out in
-            guard pod.containerContext(i)?.field("privileged")?.boolValue == true else { return }
+            guard pod.containers[i].securityContext?["privileged"]?.boolValue == true else { return }
             let container = pod.containers[i]
             let path = container.securityContextPath / "privileged"
             out.append(Violation(

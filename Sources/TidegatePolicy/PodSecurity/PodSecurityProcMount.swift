@@ -20,7 +20,7 @@ enum PodSecurityProcMount {
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
         return pod.eachContainer(context.scope) { i, out in
-            guard let procMount = pod.containerContext(i)?.field("procMount")?.stringValue, procMount != "Default" else { return }
+            guard let procMount = pod.containers[i].securityContext?["procMount"]?.stringValue, procMount != "Default" else { return }
             let container = pod.containers[i]
             let path = container.securityContextPath / "procMount"
             out.append(Violation(

@@ -18,12 +18,12 @@ enum PodSecurityRestrictedVolumes {
     ]
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
-        guard context.reviewsPodFields, let volumes = context.pod.spec.field("volumes")?.arrayValue else { return [] }
+        guard context.reviewsPodFields, let volumes = context.pod.spec["volumes"]?.arrayValue else { return [] }
         var out: [Violation] = []
         for (index, volume) in volumes.enumerated() {
             guard let members = volume.objectValue else { continue }
             for (key, value) in members where !key.isOne(of: allowed) && key != "name" && !value.isNull {
-                let name = volume.field("name")?.stringValue ?? "#\(index)"
+                let name = volume["name"]?.stringValue ?? "#\(index)"
                 out.append(Violation(
                     path: context.pod.specPath / "volumes" / index / key, container: nil,
                     message: PodSecurityText.message(

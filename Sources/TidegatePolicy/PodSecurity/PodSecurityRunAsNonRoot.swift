@@ -18,7 +18,7 @@ enum PodSecurityRunAsNonRoot {
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
-        let podValue = pod.podContext?.field("runAsNonRoot")?.boolValue
+        let podValue = pod.podSecurityContext?["runAsNonRoot"]?.boolValue
         var out: [Violation] = []
         // A pod-level false is one problem with one fix; the containers that inherit it are not
         // reported again.
@@ -31,7 +31,7 @@ enum PodSecurityRunAsNonRoot {
                 fix: context.fix(Fix("set runAsNonRoot: true", FixBuilder.set(true, at: path, in: pod.object)))))
         }
         out += pod.eachContainer(context.scope) { i, out in
-            switch pod.containerContext(i)?.field("runAsNonRoot")?.boolValue {
+            switch pod.containers[i].securityContext?["runAsNonRoot"]?.boolValue {
             case true?:
                 return
             case false?:

@@ -14,7 +14,7 @@ enum PodSecurityRunAsUser {
     @Sendable static func v1_23(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
         return pod.eachSecurityContext(context) { owner, out in
-            guard pod.securityContext(of: owner)?.field("runAsUser")?.integerValue == 0 else { return }
+            guard pod.securityContext(of: owner)?["runAsUser"]?.integerValue == 0 else { return }
             let container = pod.ref(of: owner)
             out.append(Violation(
                 path: pod.securityContextPath(of: owner) / "runAsUser", container: container,

@@ -21,13 +21,13 @@ enum PodSecuritySELinuxOptions {
     static func evaluate(_ context: CheckContext, allowedTypes: Set<String>) -> [Violation] {
         let pod = context.pod
         return pod.eachSecurityContext(context) { owner, out in
-            guard let options = pod.securityContext(of: owner)?.field("seLinuxOptions")?.objectValue else { return }
-            if let type = options.field("type")?.stringValue, !allowedTypes.contains(type) {
+            guard let options = pod.securityContext(of: owner)?["seLinuxOptions"]?.objectValue else { return }
+            if let type = options["type"]?.stringValue, !allowedTypes.contains(type) {
                 out.append(violation(
                     "type", owner, pod, "must not set securityContext.seLinuxOptions.type to \(PodSecurityText.quoted(type))"))
             }
             for field in identityFields {
-                if let value = options.field(field)?.stringValue, !value.isEmpty {
+                if let value = options[field]?.stringValue, !value.isEmpty {
                     out.append(violation(field, owner, pod, "must not set securityContext.seLinuxOptions.\(field)"))
                 }
             }

@@ -24,9 +24,9 @@ enum PodSecuritySeccompProfileBaseline {
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
-        guard let annotations = pod.metadata?.field("annotations")?.objectValue else { return [] }
+        guard let annotations = pod.metadata?["annotations"]?.objectValue else { return [] }
         var out: [Violation] = []
-        if context.reviewsPodFields, let value = annotations.field(podAnnotation)?.stringValue, !allowedAnnotation(value) {
+        if context.reviewsPodFields, let value = annotations[podAnnotation]?.stringValue, !allowedAnnotation(value) {
             out.append(annotationViolation(podAnnotation, value, container: nil, context))
         }
         out += pod.eachContainer(context.scope) { i, out in
@@ -62,8 +62,8 @@ enum PodSecuritySeccompProfileBaseline {
 
     /// A seccompProfile that is set to a type other than RuntimeDefault or Localhost.
     static func explicitlyForbidden(_ owner: SecurityContextOwner, _ pod: PodUnderReview) -> Violation? {
-        guard let profile = pod.securityContext(of: owner)?.field("seccompProfile")?.present else { return nil }
-        let type = profile.field("type")?.stringValue
+        guard let profile = pod.securityContext(of: owner)?["seccompProfile"]?.present else { return nil }
+        let type = profile["type"]?.stringValue
         guard !allowedType(type) else { return nil }
         let container = pod.ref(of: owner)
         let profilePath = pod.securityContextPath(of: owner) / "seccompProfile"

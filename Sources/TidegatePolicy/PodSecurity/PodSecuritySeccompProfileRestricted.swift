@@ -20,8 +20,8 @@ enum PodSecuritySeccompProfileRestricted {
 
     @Sendable static func v1_19(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
-        let podProfile = pod.podContext?.field("seccompProfile")?.present
-        let podAllowed = podProfile.map { Baseline.allowedType($0.field("type")?.stringValue) } ?? false
+        let podProfile = pod.podSecurityContext?["seccompProfile"]?.present
+        let podAllowed = podProfile.map { Baseline.allowedType($0["type"]?.stringValue) } ?? false
         var out: [Violation] = []
         // A forbidden pod-level type is one problem with one fix; the containers that inherit
         // it are not reported again.
@@ -31,7 +31,7 @@ enum PodSecuritySeccompProfileRestricted {
             podReported = true
         }
         out += pod.eachContainer(context.scope) { i, out in
-            if pod.containerContext(i)?.field("seccompProfile")?.present != nil {
+            if pod.containers[i].securityContext?["seccompProfile"]?.present != nil {
                 if let v = Baseline.explicitlyForbidden(.container(i), pod) { out.append(v) }
                 return
             }
@@ -53,6 +53,6 @@ enum PodSecuritySeccompProfileRestricted {
     }
 
     @Sendable static func v1_25(_ context: CheckContext) -> [Violation] {
-        context.pod.runsWindows ? [] : v1_19(context)
+        context.pod.isWindows ? [] : v1_19(context)
     }
 }

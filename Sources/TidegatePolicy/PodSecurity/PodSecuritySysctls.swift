@@ -34,10 +34,10 @@ enum PodSecuritySysctls {
     @Sendable static func v1_32(_ context: CheckContext) -> [Violation] { evaluate(context, safe: safe1_32) }
 
     static func evaluate(_ context: CheckContext, safe: Set<String>) -> [Violation] {
-        guard context.reviewsPodFields, let sysctls = context.pod.podContext?.field("sysctls")?.arrayValue else { return [] }
+        guard context.reviewsPodFields, let sysctls = context.pod.podSecurityContext?["sysctls"]?.arrayValue else { return [] }
         var out: [Violation] = []
         for (index, sysctl) in sysctls.enumerated() {
-            guard let name = sysctl.field("name")?.stringValue, !safe.contains(name) else { continue }
+            guard let name = sysctl["name"]?.stringValue, !safe.contains(name) else { continue }
             out.append(Violation(
                 path: context.pod.podSecurityContextPath / "sysctls" / index / "name", container: nil,
                 message: PodSecurityText.message("forbidden sysctls", "pod must not set sysctl \(PodSecurityText.quoted(name))")))

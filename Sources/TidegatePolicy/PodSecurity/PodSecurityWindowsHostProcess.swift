@@ -12,7 +12,7 @@ enum PodSecurityWindowsHostProcess {
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
         return pod.eachSecurityContext(context) { owner, out in
-            guard pod.securityContext(of: owner)?.field("windowsOptions")?.field("hostProcess")?.boolValue == true else { return }
+            guard pod.securityContext(of: owner)?["windowsOptions"]?["hostProcess"]?.boolValue == true else { return }
             let container = pod.ref(of: owner)
             out.append(Violation(
                 path: pod.securityContextPath(of: owner) / "windowsOptions" / "hostProcess", container: container,
