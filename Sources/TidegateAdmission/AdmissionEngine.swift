@@ -48,13 +48,22 @@ public struct AdmissionEngine: Sendable {
     public let policy: Policy
     /// Reads only what this policy's checks need.
     private let filter: JSONFieldFilter
-    /// The checks this policy turns on, resolved once.
+    /// The checks this policy turns on, resolved once: for every operation, and for UPDATE
+    /// (without the rules `securityContext.skipOnUpdate` names).
     private let plan: CheckPlan
+    private let updatePlan: CheckPlan
+    /// The rules whose fixes `/mutate` applies, for every operation and for UPDATE.
+    private let autoApply: Set<String>
+    private let autoApplyOnUpdate: Set<String>
 
     public init(policy: Policy) {
         self.policy = policy
         self.filter = AdmissionReviewRequest.filter(for: policy)
+        let skipped = policy.securityContext.rulesSkippedOnUpdate
         self.plan = CheckPlan(policy: policy)
+        self.updatePlan = skipped.isEmpty ? plan : CheckPlan(policy: policy, skipping: skipped)
+        self.autoApply = Set(policy.mutation.autoApply)
+        self.autoApplyOnUpdate = autoApply.subtracting(skipped)
     }
 
     public func handle(_ body: [UInt8], endpoint: AdmissionEndpoint) throws(AdmissionRequestError) -> AdmissionOutcome {
@@ -89,24 +98,23 @@ public struct AdmissionEngine: Sendable {
         }
 
         // Rules the policy does not apply to UPDATE neither deny nor patch it.
-        let skipped = request.operation == "UPDATE"
-            ? Set(policy.securityContext.skipOnUpdate.map { "securityContext.\($0)" }) : []
+        let isUpdate = request.operation == "UPDATE"
         if endpoint == .mutate {
-            let autoApply = Set(policy.mutation.autoApply).subtracting(skipped)
+            let autoApply = isUpdate ? autoApplyOnUpdate : autoApply
             let result = PolicyEngine.fix(object, policy: policy, scope: scope) { autoApply.contains($0.rule) }
             if !result.patch.operations.isEmpty { response.patch = result.patch }
             decision.patchOperations = result.patch.operations.count
             return AdmissionOutcome(response: response, decision: decision)
         }
 
-        let evaluation = PolicyEngine.evaluate(pod, policy: policy, plan: plan, scope: scope, fixes: .denials)
+        let evaluation = PolicyEngine.evaluate(pod, policy: policy, plan: isUpdate ? updatePlan : plan, scope: scope, fixes: .denials)
         var denials: [Finding] = []
         var warnings: [Finding] = []
         var audited: [Finding] = []
         denials.reserveCapacity(evaluation.findings.count)
         warnings.reserveCapacity(evaluation.findings.count)
         decision.findings.reserveCapacity(evaluation.findings.count)
-        for finding in evaluation.findings where !skipped.contains(finding.rule) {
+        for finding in evaluation.findings {
             let effective: RuleAction
             switch (finding.action, policy.mode) {
             case (.deny, .enforce): effective = .deny; denials.append(finding)

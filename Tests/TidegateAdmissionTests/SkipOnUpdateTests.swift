@@ -43,4 +43,16 @@ import TidegatePolicy
         #expect(create.patchOperations > 0)
         #expect(update.patchOperations == 0)
     }
+
+    /// skipOnUpdate names Tidegate's own rules; the Pod Security Standards rule that says the
+    /// same thing is a rule of its own and still judges the UPDATE (it used to be folded into
+    /// the skipped finding and vanish with it).
+    @Test func theStandardsTwinOfASkippedRuleStillJudgesUpdate() throws {
+        var policy = policy
+        policy.podSecurity = PodSecuritySettings(level: .baseline)
+        let decision = AdmissionEngine(policy: policy).review(try review("UPDATE"), endpoint: .validate).decision
+        #expect(Set(decision.findings.map(\.rule)).isSuperset(of: ["podSecurity.privileged", RuleID.hostNamespaces]))
+        #expect(!decision.findings.contains { $0.rule == RuleID.privileged })
+        #expect(!decision.allowed)
+    }
 }

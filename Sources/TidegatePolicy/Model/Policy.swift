@@ -99,6 +99,9 @@ public struct SecurityContextRules: Sendable, Equatable {
     /// change almost nothing in a running pod's security context, so a policy carried over
     /// from admission controllers that only judge creation lists them here. Empty by default.
     public var skipOnUpdate: [String] = []
+
+    /// The rule ids `skipOnUpdate` names (`securityContext.privileged`, ...).
+    public var rulesSkippedOnUpdate: Set<String> { Set(skipOnUpdate.map { "securityContext.\($0)" }) }
     /// A pod sysctl named by `forbiddenSysctls` or outside `allowedSysctls` (entries are exact
     /// names, or prefixes ending in `*`; `*` alone matches every sysctl).
     public var sysctls: RuleAction = .off
