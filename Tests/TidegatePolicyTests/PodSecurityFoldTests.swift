@@ -63,6 +63,26 @@ struct PodSecurityFoldTests {
         #expect(policy.mutation.autoApply.contains(evaluation.findings[0].rule))
     }
 
+    /// Every Tidegate rule with a standards twin, on together with the standards: one finding
+    /// per field, under the Tidegate rule.
+    @Test func eachFieldIsReportedOnceWhenBothRuleSetsFlagIt() throws {
+        var policy = Policy()
+        policy.podSecurity = PodSecuritySettings(level: .restricted)
+        for rule in [\SecurityContextRules.hostNamespaces, \.hostNetwork, \.procMount, \.privileged] {
+            policy.securityContext[keyPath: rule] = .deny
+        }
+        let object = try PSSPods.restricted.tweaked([
+            Tweak("/spec/hostPID", true), Tweak("/spec/hostNetwork", true),
+            Tweak("\(pssC0)/securityContext/procMount", "Unmasked"), Tweak("\(pssC0)/securityContext/privileged", true),
+        ])
+        let evaluation = PolicyEngine.evaluate(object, policy: policy)
+        for path in ["/spec/hostPID", "/spec/hostNetwork", "\(pssC0)/securityContext/procMount", "\(pssC0)/securityContext/privileged"] {
+            let atPath = evaluation.findings.filter { $0.path.description == path }
+            #expect(atPath.count == 1, "\(path): \(atPath.map(\.rule))")
+            #expect(atPath.allSatisfy { !PodSecurity.isRule($0.rule) }, "\(path)")
+        }
+    }
+
     static func finding(_ rule: String, _ path: String, _ action: RuleAction, fix: [PatchOperation]?) -> Finding {
         Finding(rule: rule, action: action, violation: Violation(
             path: JSONPointer(path)!, container: nil, message: rule, fix: fix.map { Fix("fix", $0) }))
@@ -85,6 +105,12 @@ struct PodSecurityFoldTests {
         FoldRow(name: "same place and no patch on either fold", findings: [
             finding("podSecurity.x", "/a", .deny, fix: nil), finding("securityContext.x", "/a", .deny, fix: nil),
         ], kept: ["securityContext.x deny"], duplicates: ["podSecurity.x"]),
+        FoldRow(name: "a standards finding with no patch folds into a Tidegate one that has one", findings: [
+            finding("securityContext.x", "/a", .warn, fix: setFalse), finding("podSecurity.x", "/a", .deny, fix: nil),
+        ], kept: ["securityContext.x deny"], duplicates: ["podSecurity.x"]),
+        FoldRow(name: "a Tidegate finding with no patch keeps a standards one that has one", findings: [
+            finding("securityContext.x", "/a", .warn, fix: nil), finding("podSecurity.x", "/a", .deny, fix: setFalse),
+        ], kept: ["securityContext.x warn", "podSecurity.x deny"], duplicates: []),
         FoldRow(name: "a different patch at the same place is a different remedy", findings: [
             finding("securityContext.x", "/a", .warn, fix: setFalse), finding("podSecurity.x", "/a", .deny, fix: [.remove(JSONPointer("/a")!)]),
         ], kept: ["securityContext.x warn", "podSecurity.x deny"], duplicates: []),

@@ -20,7 +20,7 @@ enum HostNamespacesCheck {
             return Violation(
                 path: path, container: nil,
                 message: "the pod shares the node's \(what) namespace (\(field): true)",
-                fix: Fix("set \(field): false", FixBuilder.set(false, at: path, in: pod.object)))
+                fix: context.fix(Fix("set \(field): false", FixBuilder.set(false, at: path, in: pod.object))))
         }
     }
 }

@@ -5,7 +5,8 @@ import TidegateJSON
 /// Reads: `securityContext.procMount` of containers, initContainers and ephemeralContainers.
 /// Allowed: unset, `Default` (compared case-insensitively, as the admission controllers that
 /// introduced the field did).
-/// Fix: remove `procMount`, which leaves the runtime's masked default.
+/// Fix: set `procMount: Default`, the runtime's masked default (the remedy the Pod Security
+/// Standards and the misplaced-fields rule propose too, so the findings fold into one).
 enum ProcMountCheck {
     static let registration = CheckRegistration(
         id: RuleID.procMount,
@@ -21,7 +22,7 @@ enum ProcMountCheck {
             return [Violation(
                 path: path, container: container.ref,
                 message: "sets procMount \(shown); only Default is allowed (an unmasked /proc exposes kernel interfaces of the node)",
-                fix: Fix("remove procMount", [.remove(path)]))]
+                fix: context.fix(Fix("set procMount: Default", FixBuilder.set("Default", at: path, in: context.pod.object))))]
         }
     }
 }

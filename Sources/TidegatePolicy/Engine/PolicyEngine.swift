@@ -68,11 +68,12 @@ public enum PolicyEngine {
 
     /// Tidegate's own rules and the Pod Security Standards overlap (`securityContext.privileged`
     /// and `podSecurity.privileged` both flag `privileged: true`). A standards finding at the
-    /// same JSON Pointer as a Tidegate finding, proposing the same patch operations (or, like
-    /// it, none), says the same thing: it is folded into the Tidegate finding, which keeps its
-    /// rule id and message (the policy key people already tune, and the one
-    /// `mutation.autoApply` names) and takes the stricter of the two actions. The folded
-    /// findings are returned. Findings that differ in place or remedy all stay.
+    /// same JSON Pointer as a Tidegate finding, proposing the same patch operations or none
+    /// (`hostPID`: the standards name no remedy, Tidegate's rule does), says the same thing:
+    /// it is folded into the Tidegate finding, which keeps its rule id, message and fix (the
+    /// policy key people already tune, and the one `mutation.autoApply` names) and takes the
+    /// stricter of the two actions. The folded findings are returned. Findings that differ in
+    /// place, or propose a different remedy, all stay.
     static func foldDuplicates(_ findings: inout [Finding]) -> [Finding] {
         guard findings.contains(where: { PodSecurity.isRule($0.rule) }),
               findings.contains(where: { !PodSecurity.isRule($0.rule) })
@@ -83,7 +84,7 @@ public enum PolicyEngine {
             let standard = findings[i]
             guard let twin = findings.indices.first(where: {
                 !PodSecurity.isRule(findings[$0].rule) && findings[$0].path == standard.path
-                    && findings[$0].fix?.operations == standard.fix?.operations
+                    && (standard.fix == nil || findings[$0].fix?.operations == standard.fix?.operations)
             }) else { continue }
             if standard.action == .deny { findings[twin].action = .deny }
             duplicates.append(standard)
