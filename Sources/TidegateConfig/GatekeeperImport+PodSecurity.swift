@@ -153,10 +153,29 @@ extension GatekeeperTranslator {
             note(.broader, "spec.parameters.allowedSELinuxOptions", "another constraint also lists SELinux options; Tidegate allows the union")
         }
         securityContext("seLinuxOptions", \.seLinuxOptions, action)
-        for (index, entry) in (value?.arrayValue ?? []).enumerated() {
-            let parts = ["user", "role", "type", "level"].map { entry[$0]?.stringValue ?? "" }
+        let path = "spec.parameters.allowedSELinuxOptions"
+        guard let value, !value.isNull else { return }
+        guard let entries = value.arrayValue else {
+            note(.unsupported, path, "expected a list, found \(value.typeName); ignored (every SELinux option is now refused)")
+            return
+        }
+        entries: for (index, entry) in entries.enumerated() {
+            guard let fields = entry.objectValue else {
+                note(.unsupported, "\(path)[\(index)]", "expected an object, found \(entry.typeName); entry ignored")
+                continue
+            }
+            var parts: [String] = []
+            for name in ["user", "role", "type", "level"] {
+                switch fields[name] {
+                case nil, .null?: parts.append("")
+                case .string(let text)?: parts.append(text)
+                case let other?:
+                    note(.unsupported, "\(path)[\(index)].\(name)", "expected a string, found \(other.typeName); entry ignored")
+                    continue entries
+                }
+            }
             if parts.dropLast().contains(where: { $0.contains(":") }) {
-                note(.unsupported, "spec.parameters.allowedSELinuxOptions[\(index)]", "a user, role or type containing \":\" cannot be written as a label; entry ignored")
+                note(.unsupported, "\(path)[\(index)]", "a user, role or type containing \":\" cannot be written as a label; entry ignored")
                 continue
             }
             let label = parts.joined(separator: ":")

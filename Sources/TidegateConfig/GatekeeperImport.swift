@@ -114,7 +114,8 @@ struct GatekeeperTranslator {
     var notes: [GatekeeperImportNote] = []
     var imported: [String] = []
     var unsupported: [String] = []
-    var exemptImageSets: [[String]] = []
+    /// Constraints whose `match.excludedNamespaces` became policy-wide exemptions.
+    var namespaceExclusions: [String] = []
     /// The constraint being translated.
     var current = ""
 
@@ -160,9 +161,7 @@ struct GatekeeperTranslator {
         default: break
         }
         if let exempt = parameters["exemptImages"] {
-            let entries = strings(exempt, parameter: "exemptImages")
-            exemptImageSets.append(entries)
-            for entry in entries where !policy.images.exemptImages.contains(entry) {
+            for entry in strings(exempt, parameter: "exemptImages") where !policy.images.exemptImages.contains(entry) {
                 policy.images.exemptImages.append(entry)
             }
         }
@@ -179,10 +178,18 @@ struct GatekeeperTranslator {
 
     func finish() -> GatekeeperImport {
         var notes = notes
-        if imported.count > 1, exemptImageSets.contains(where: { !$0.isEmpty }) {
-            notes.append(GatekeeperImportNote(
-                kind: .broader, constraint: "all constraints", parameter: "exemptImages",
-                message: "images.exemptImages exempts a container from every rule, so the exemptions of each constraint now apply to the rules of the others"))
+        // Both are policy-wide: known to reach other constraints' rules only once all are read.
+        if imported.count > 1 {
+            for constraint in namespaceExclusions {
+                notes.append(GatekeeperImportNote(
+                    kind: .broader, constraint: constraint, parameter: "spec.match.excludedNamespaces",
+                    message: "exemptions.namespaces exempts these namespaces from every rule"))
+            }
+            if !policy.images.exemptImages.isEmpty {
+                notes.append(GatekeeperImportNote(
+                    kind: .broader, constraint: "all constraints", parameter: "exemptImages",
+                    message: "images.exemptImages exempts a container from every rule, so the exemptions of each constraint now apply to the rules of the others"))
+            }
         }
         return GatekeeperImport(policy: policy, notes: notes, imported: imported, unsupported: unsupported)
     }
@@ -216,13 +223,11 @@ struct GatekeeperTranslator {
 
     mutating func translateMatch(_ match: JSONValue?) {
         guard let match = match?.objectValue else { return }
-        for name in strings(match["excludedNamespaces"], parameter: "match.excludedNamespaces")
-        where !policy.exemptions.namespaces.contains(name) {
+        let excluded = strings(match["excludedNamespaces"], parameter: "match.excludedNamespaces")
+        for name in excluded where !policy.exemptions.namespaces.contains(name) {
             policy.exemptions.namespaces.append(name)
         }
-        if match["excludedNamespaces"] != nil, imported.count > 1 {
-            note(.broader, "spec.match.excludedNamespaces", "exemptions.namespaces exempts these namespaces from every rule")
-        }
+        if !excluded.isEmpty { namespaceExclusions.append(current) }
         if let namespaces = match["namespaces"]?.arrayValue, !namespaces.isEmpty {
             note(.different, "spec.match.namespaces", "Tidegate policies apply in every namespace not exempt; the rules also apply outside \(strings(match["namespaces"], parameter: "match.namespaces").joined(separator: ", "))")
         }

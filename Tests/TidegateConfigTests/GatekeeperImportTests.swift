@@ -64,6 +64,34 @@ import TidegatePolicy
         #expect(result.notes.contains { $0.parameter == "exemptImages" && $0.kind == .broader })
     }
 
+    /// Whether an exclusion reaches other constraints' rules does not depend on the order
+    /// the constraints are read in.
+    @Test(arguments: [false, true])
+    func excludedNamespacesAreReportedWhateverTheOrder(excludingFirst: Bool) throws {
+        let excluding = try constraint("K8sPSPPrivilegedContainer", match: #"{"excludedNamespaces":["ops"]}"#)
+        let other = try constraint("K8sPSPHostNamespace")
+        let result = GatekeeperImporter.translate(excludingFirst ? [excluding, other] : [other, excluding])
+        #expect(result.notes.filter { $0.parameter == "spec.match.excludedNamespaces" }.map(\.kind) == [.broader])
+    }
+
+    @Test func aSingleConstraintsExclusionIsNotBroader() throws {
+        let result = GatekeeperImporter.translate([try constraint("K8sPSPPrivilegedContainer", match: #"{"excludedNamespaces":["ops"]}"#)])
+        #expect(result.notes.isEmpty)
+        #expect(result.policy.exemptions.namespaces == ["ops"])
+    }
+
+    @Test(arguments: [
+        (#"{"allowedSELinuxOptions":"spc_t"}"#, "spec.parameters.allowedSELinuxOptions"),
+        (#"{"allowedSELinuxOptions":["spc_t"]}"#, "spec.parameters.allowedSELinuxOptions[0]"),
+        (#"{"allowedSELinuxOptions":[{"type":7}]}"#, "spec.parameters.allowedSELinuxOptions[0].type"),
+    ])
+    func malformedSELinuxOptionsAreReportedNotDropped(_ parameters: String, _ parameter: String) throws {
+        let result = GatekeeperImporter.translate([try constraint("K8sPSPSELinuxV2", parameters)])
+        #expect(result.notes.map(\.parameter) == [parameter])
+        #expect(result.notes.map(\.kind) == [.unsupported])
+        #expect(result.policy.securityContext.allowedSELinuxOptions.isEmpty)
+    }
+
     @Test func theImportedPolicyReadsBackUnchanged() throws {
         let result = GatekeeperImporter.translate([
             try constraint("K8sAllowedRepos", #"{"repos":["openpolicyagent/"]}"#),
