@@ -8,7 +8,6 @@ import TidegateTransport
 /// server instance (no process-wide factory), so tests can run servers side by side.
 public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
-    private let latency: [String: DurationHistogram]
     private let validateLatency: DurationHistogram
     private let mutateLatency: DurationHistogram
     public let openConnections: Gauge
@@ -43,14 +42,11 @@ public final class ServerMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        var latency: [String: DurationHistogram] = [:]
-        for endpoint in ["validate", "mutate"] {
-            latency[endpoint] = registry.makeDurationHistogram(
-                descriptor: Self.requestDuration, labels: [("endpoint", endpoint)], buckets: Self.latencyBuckets)
-        }
-        self.latency = latency
-        validateLatency = latency["validate"]!
-        mutateLatency = latency["mutate"]!
+        // Both series exist from the start, so a dashboard sees zero rather than nothing.
+        validateLatency = registry.makeDurationHistogram(
+            descriptor: Self.requestDuration, labels: [("endpoint", "validate")], buckets: Self.latencyBuckets)
+        mutateLatency = registry.makeDurationHistogram(
+            descriptor: Self.requestDuration, labels: [("endpoint", "mutate")], buckets: Self.latencyBuckets)
         openConnections = registry.makeGauge(descriptor: Self.openConnectionsName)
         var ok: [String: Counter] = [:]
         var failed: [String: Counter] = [:]
@@ -62,20 +58,10 @@ public final class ServerMetrics: Sendable {
         reloadsFailed = failed
     }
 
-    /// Counters by label values, made once: the registry builds and validates names on every
-    /// `makeCounter`, which measured at several microseconds per request.
-    private let counters = Mutex<[String: Counter]>([:])
-
-    private func counter(_ key: String, _ make: () -> Counter) -> Counter {
-        if let c = counters.withLock({ $0[key] }) { return c }
-        let c = make()
-        counters.withLock { $0[key] = c }
-        return c
-    }
-
     /// The admission endpoints' counters, found without building or hashing a key string per
-    /// request (that lookup measured at 4,000 instructions per request). Still made on first use,
-    /// so a series appears only once it has counted something.
+    /// request (that lookup measured at 4,000 instructions per request). Made on first use, so
+    /// a series appears only once it has counted something (the registry builds and validates
+    /// names in `makeCounter`: several microseconds, once per series).
     private struct AdmissionCounters {
         /// By endpoint and status code.
         var requests: [Int: Counter] = [:]
@@ -85,6 +71,8 @@ public final class ServerMetrics: Sendable {
         var findings: [String: [Counter?]] = [:]
     }
 
+    /// One lock for every loop; taken once per request for the decision and its findings, and
+    /// once for the status code.
     private let admissionCounters = Mutex(AdmissionCounters())
 
     private static func slot(_ endpoint: AdmissionEndpoint) -> Int {
@@ -102,24 +90,15 @@ public final class ServerMetrics: Sendable {
         }
     }
 
-    public func request(endpoint: String, status: Int) {
-        counter("r\u{0}\(endpoint)\u{0}\(status)") {
-            registry.makeCounter(descriptor: Self.requests, labels: [("endpoint", endpoint), ("code", String(status))])
-        }.increment()
-    }
-
     func request(endpoint: AdmissionEndpoint, status: Int) {
         let key = Self.slot(endpoint) << 32 | (status & 0xFFFF_FFFF)
-        if let c = admissionCounters.withLock({ $0.requests[key] }) { return c.increment() }
-        let c = counter("r\u{0}\(endpoint.rawValue)\u{0}\(status)") {
-            registry.makeCounter(descriptor: Self.requests, labels: [("endpoint", endpoint.rawValue), ("code", String(status))])
-        }
-        admissionCounters.withLock { $0.requests[key] = c }
-        c.increment()
-    }
-
-    public func latency(endpoint: String, _ duration: Duration) {
-        latency[endpoint]?.record(duration)
+        admissionCounters.withLock { counters in
+            if let c = counters.requests[key] { return c }
+            let c = registry.makeCounter(
+                descriptor: Self.requests, labels: [("endpoint", endpoint.rawValue), ("code", String(status))])
+            counters.requests[key] = c
+            return c
+        }.increment()
     }
 
     func latency(endpoint: AdmissionEndpoint, _ duration: Duration) {
@@ -129,42 +108,25 @@ public final class ServerMetrics: Sendable {
         }
     }
 
-    public func decision(_ decision: AdmissionDecision, endpoint: String) {
-        let allowed = decision.allowed ? "true" : "false"
-        counter("d\u{0}\(endpoint)\u{0}\(allowed)") {
-            registry.makeCounter(descriptor: Self.decisions, labels: [("endpoint", endpoint), ("allowed", allowed)])
-        }.increment()
-        for finding in decision.findings { findingCounter(rule: finding.rule, action: finding.action).increment() }
-    }
-
     func decision(_ decision: AdmissionDecision, endpoint: AdmissionEndpoint) {
-        let slot = Self.slot(endpoint) * 2 + (decision.allowed ? 1 : 0)
-        let made = admissionCounters.withLock { $0.decisions[slot] }
-        if let made {
-            made.increment()
-        } else {
-            let allowed = decision.allowed ? "true" : "false"
-            let c = counter("d\u{0}\(endpoint.rawValue)\u{0}\(allowed)") {
-                registry.makeCounter(descriptor: Self.decisions, labels: [("endpoint", endpoint.rawValue), ("allowed", allowed)])
-            }
-            admissionCounters.withLock { $0.decisions[slot] = c }
+        admissionCounters.withLock { counters in
+            let slot = Self.slot(endpoint) * 2 + (decision.allowed ? 1 : 0)
+            let c = counters.decisions[slot] ?? registry.makeCounter(
+                descriptor: Self.decisions,
+                labels: [("endpoint", endpoint.rawValue), ("allowed", decision.allowed ? "true" : "false")])
+            counters.decisions[slot] = c
             c.increment()
+            for (rule, action) in decision.findings {
+                let slot = Self.slot(action)
+                if let f = counters.findings[rule]?[slot] {
+                    f.increment()
+                    continue
+                }
+                let f = registry.makeCounter(descriptor: Self.findings, labels: [("rule", rule), ("action", action.rawValue)])
+                counters.findings[rule, default: [nil, nil, nil]][slot] = f
+                f.increment()
+            }
         }
-        for finding in decision.findings { findingCounter(rule: finding.rule, action: finding.action).increment() }
-    }
-
-    private func findingCounter(rule: String, action: RuleAction) -> Counter {
-        let slot = Self.slot(action)
-        if let c = admissionCounters.withLock({ $0.findings[rule]?[slot] }) { return c }
-        let c = counter("f\u{0}\(rule)\u{0}\(action.rawValue)") {
-            registry.makeCounter(descriptor: Self.findings, labels: [("rule", rule), ("action", action.rawValue)])
-        }
-        admissionCounters.withLock { $0.findings[rule, default: [nil, nil, nil]][slot] = c }
-        return c
-    }
-
-    public func tlsHandshakeFailure(reason: String) {
-        registry.makeCounter(descriptor: Self.handshakeFailures, labels: [("reason", reason)]).increment()
     }
 
     /// Exports the open-connection gauge, TLS handshake failures and timeouts from `metrics` on every scrape.
