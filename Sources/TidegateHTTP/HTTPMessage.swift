@@ -105,16 +105,6 @@ public struct HTTPRequest: Sendable {
         return target[...]
     }
 
-    /// The value of query parameter `name` (no percent-decoding: the parameters this server
-    /// reads, such as `timeout=10s`, are plain tokens).
-    public func queryValue(_ name: String) -> Substring? {
-        guard let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
-        for pair in target[target.index(after: q)...].split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.first == Substring(name) { return parts.count > 1 ? parts[1] : "" }
-        }
-        return nil
-    }
 }
 
 public struct HTTPResponse: Sendable {

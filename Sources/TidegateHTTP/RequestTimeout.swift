@@ -15,7 +15,7 @@ public enum RequestTimeout {
                 while end < bytes.count, bytes[end] != UInt8(ascii: "&") { end += 1 }
                 let name: StaticString = "timeout="
                 let length = name.utf8CodeUnitCount
-                if end - start > length, (0..<length).allSatisfy({ bytes[start + $0] == name.utf8Start[$0] }) {
+                if end - start > length, UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<(start + length)])).equals(name) {
                     return parse(UnsafeBufferPointer(rebasing: bytes[(start + length)..<end]))
                 }
                 start = end + 1
@@ -72,15 +72,13 @@ public enum RequestTimeout {
 
     /// Go's units; `µs` is written with either micro sign (U+00B5 or U+03BC).
     static func nanoseconds(per unit: UnsafeBufferPointer<UInt8>) -> Double? {
-        func `is`(_ word: StaticString) -> Bool {
-            unit.count == word.utf8CodeUnitCount && (0..<unit.count).allSatisfy { unit[$0] == word.utf8Start[$0] }
-        }
-        if `is`("s") { return 1_000_000_000 }
-        if `is`("ms") { return 1_000_000 }
-        if `is`("m") { return 60_000_000_000 }
-        if `is`("h") { return 3_600_000_000_000 }
-        if `is`("us") || `is`("\u{B5}s") || `is`("\u{3BC}s") { return 1_000 }
-        if `is`("ns") { return 1 }
+        let unit = UnsafeRawBufferPointer(unit)
+        if unit.equals("s") { return 1_000_000_000 }
+        if unit.equals("ms") { return 1_000_000 }
+        if unit.equals("m") { return 60_000_000_000 }
+        if unit.equals("h") { return 3_600_000_000_000 }
+        if unit.equals("us") || unit.equals("\u{B5}s") || unit.equals("\u{3BC}s") { return 1_000 }
+        if unit.equals("ns") { return 1 }
         return nil
     }
 }

@@ -1,3 +1,5 @@
+import TidegateHTTP
+
 // Character classes from RFC 9110 / RFC 9112, spelled as switches so the hot loop needs no
 // lookup table initialisation.
 
@@ -32,9 +34,6 @@ func isFieldValueByte(_ b: UInt8) -> Bool {
 }
 
 @inline(__always)
-func isWhitespace(_ b: UInt8) -> Bool { b == ASCII.space || b == ASCII.tab }
-
-@inline(__always)
 func hexValue(_ b: UInt8) -> Int? {
     switch b {
     case 0x30...0x39: Int(b &- 0x30)
@@ -45,37 +44,6 @@ func hexValue(_ b: UInt8) -> Int? {
 }
 
 extension UnsafeRawBufferPointer {
-    /// ASCII case-insensitive comparison against a lowercase literal.
-    @inline(__always)
-    func equalsLowercased(_ literal: StaticString) -> Bool {
-        guard count == literal.utf8CodeUnitCount else { return false }
-        let lit = literal.utf8Start
-        for i in 0..<count {
-            var b = self[i]
-            if b >= 0x41 && b <= 0x5A { b |= 0x20 }
-            if b != lit[i] { return false }
-        }
-        return true
-    }
-
-    /// Exact, case-sensitive comparison (methods are case-sensitive).
-    @inline(__always)
-    func equals(_ literal: StaticString) -> Bool {
-        guard count == literal.utf8CodeUnitCount else { return false }
-        let lit = literal.utf8Start
-        for i in 0..<count where self[i] != lit[i] { return false }
-        return true
-    }
-
-    /// The bytes without leading and trailing spaces and tabs (OWS).
-    func trimmingWhitespace() -> UnsafeRawBufferPointer {
-        var start = 0
-        var end = count
-        while start < end, isWhitespace(self[start]) { start += 1 }
-        while end > start, isWhitespace(self[end - 1]) { end -= 1 }
-        return UnsafeRawBufferPointer(rebasing: self[start..<end])
-    }
-
     func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: self[range])
     }

@@ -1,13 +1,15 @@
+import TidegateHTTP
+
 extension HTTP1Parser {
     /// Splits `name: value`, enforcing the rules whose violations enable request smuggling.
     private func splitField(_ line: UnsafeRawBufferPointer) -> Result<(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer), HTTP1Error> {
-        if isWhitespace(line[0]) {
+        if isOptionalWhitespace(line[0]) {
             return .failure(HTTP1Error(status: 400, reason: "obsolete line folding is not accepted"))
         }
         var colon = 0
         while colon < line.count, isTokenByte(line[colon]) { colon += 1 }
         guard colon < line.count, line[colon] == ASCII.colon else {
-            if colon < line.count, isWhitespace(line[colon]) {
+            if colon < line.count, isOptionalWhitespace(line[colon]) {
                 return .failure(HTTP1Error(status: 400, reason: "whitespace between field name and colon"))
             }
             return .failure(HTTP1Error(status: 400, reason: "invalid character in field name"))
@@ -164,7 +166,7 @@ extension HTTP1Parser {
             i += 1
         }
         guard i > 0 else { return HTTP1Error(status: 400, reason: "invalid chunk size") }
-        while i < line.count, isWhitespace(line[i]) { i += 1 }
+        while i < line.count, isOptionalWhitespace(line[i]) { i += 1 }
         if i < line.count {
             guard line[i] == ASCII.semicolon else { return HTTP1Error(status: 400, reason: "invalid chunk size") }
             for b in line.slice(i..<line.count) where !isFieldValueByte(b) {

@@ -13,13 +13,11 @@ extension HTTP2ServerSession {
         recentStream = stream
     }
 
-    /// Whether a field name is `literal` (names arrive lowercase in HTTP/2). A length check
-    /// first: most names differ in length, and `elementsEqual` cost ~240 instructions a call.
+    /// Whether a field name is `literal` (names arrive lowercase in HTTP/2), as bytes: a
+    /// length check first, and `elementsEqual` cost ~240 instructions a call.
     @inline(__always)
     static func fieldName(_ name: UnsafeBufferPointer<UInt8>, is literal: StaticString) -> Bool {
-        guard name.count == literal.utf8CodeUnitCount else { return false }
-        for i in 0..<name.count where name[i] != literal.utf8Start[i] { return false }
-        return true
+        UnsafeRawBufferPointer(name).equals(literal)
     }
 
     /// The open stream with this id, if any.

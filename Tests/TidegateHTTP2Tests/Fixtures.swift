@@ -7,7 +7,7 @@ import TidegateHTTP
 /// `/bytes?n=N` answers N deterministic bytes instead.
 struct EchoResponder: HTTPResponder {
     func respond(to request: HTTPRequest) -> HTTPResponse {
-        if request.path == "/bytes", let n = request.queryValue("n").flatMap({ Int($0) }) {
+        if request.target.hasPrefix("/bytes?n="), let n = Int(request.target.dropFirst("/bytes?n=".count)) {
             return HTTPResponse(status: 200, body: patternBytes(n))
         }
         var headers = HTTPHeaders()

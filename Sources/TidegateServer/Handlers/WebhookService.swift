@@ -177,16 +177,7 @@ public final class WebhookService: Sendable {
         while start < value.count, value[start] == UInt8(ascii: ";") { start += 1 }
         var end = start
         while end < value.count, value[end] != UInt8(ascii: ";") { end += 1 }
-        while start < end, value[start] == 0x20 || value[start] == 0x09 { start += 1 }
-        while end > start, value[end - 1] == 0x20 || value[end - 1] == 0x09 { end -= 1 }
-        let media: StaticString = "application/json"
-        guard end - start == media.utf8CodeUnitCount else { return false }
-        for i in 0..<media.utf8CodeUnitCount {
-            var b = value[start + i]
-            if b >= 0x41 && b <= 0x5A { b |= 0x20 }
-            if b != media.utf8Start[i] { return false }
-        }
-        return true
+        return UnsafeRawBufferPointer(rebasing: value[start..<end]).trimmingWhitespace().equalsLowercased("application/json")
     }
 
     static func text(_ status: Int, _ body: String) -> HTTPResponse {
