@@ -55,6 +55,18 @@ struct JSONLogHandlerTests {
 
 @Suite("Log timestamps")
 struct LogTimestampTests {
+    @Test func aLineFittingItsBoundIsWritten() {
+        let text = "a\nb"
+        #expect(JSONLineWriter.bytes(bound: JSONLineWriter.bound(of: text)) { $0.string(text) } == Array(#""a\nb""#.utf8))
+    }
+
+    /// A bound computed too small stops the process before a byte lands past the buffer.
+    @Test func aLineOverrunningItsBoundStopsBeforeWriting() async {
+        await #expect(processExitsWith: .failure) {
+            _ = JSONLineWriter.bytes(bound: 4) { $0.literal("longer than four") }
+        }
+    }
+
     @Test func timestampsAreRFC3339UTCWithMilliseconds() throws {
         let stamp = JSONLogHandler.timestamp()
         #expect(stamp.utf8.count == 24)

@@ -182,7 +182,7 @@ struct JSONLogLine: Sendable {
                         _ members: (inout JSONLineWriter, Context) -> Void) {
         let capacity = 10 + JSONLogHandler.timestampLength + head.count + 1 + bound + tail.count
         LineOutput.append(to: fileDescriptor, reserving: capacity) { start in
-            var writer = JSONLineWriter(start)
+            var writer = JSONLineWriter(start, capacity: capacity)
             writer.literal(#"{"time":""#)
             var ts = timespec()
             clock_gettime(CLOCK_REALTIME, &ts)
@@ -200,8 +200,20 @@ struct JSONLogLine: Sendable {
 /// some 40 pieces, and appending each to an array cost ~90 instructions of bookkeeping apiece.
 struct JSONLineWriter {
     private var cursor: UnsafeMutablePointer<UInt8>
+    /// Just past the room the caller reserved. Every write checks it first: a bound computed
+    /// too small (a field added to a line but not to its bound) stops the process rather than
+    /// write past the buffer.
+    private let end: UnsafeMutablePointer<UInt8>
 
-    init(_ start: UnsafeMutablePointer<UInt8>) { cursor = start }
+    init(_ start: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        cursor = start
+        end = start + capacity
+    }
+
+    @inline(__always)
+    private func ensure(_ count: Int) {
+        precondition(end - cursor >= count, "a log line overran the room its bound reserved")
+    }
 
     func written(since start: UnsafeMutablePointer<UInt8>) -> Int { cursor - start }
 
@@ -210,12 +222,14 @@ struct JSONLineWriter {
 
     @inline(__always)
     mutating func literal(_ text: StaticString) {
+        ensure(text.utf8CodeUnitCount)
         cursor.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
         cursor += text.utf8CodeUnitCount
     }
 
     @inline(__always)
     mutating func byte(_ b: UInt8) {
+        ensure(1)
         cursor.pointee = b
         cursor += 1
     }
@@ -227,6 +241,7 @@ struct JSONLineWriter {
     @inline(__always)
     private mutating func copy(_ run: UnsafeBufferPointer<UInt8>) {
         guard let base = run.baseAddress else { return }
+        ensure(run.count)
         cursor.update(from: base, count: run.count)
         cursor += run.count
     }
@@ -240,7 +255,10 @@ struct JSONLineWriter {
     /// The contents of a JSON string, without the quotes, escaped by `JSONWriter`.
     mutating func stringContents(_ s: String) {
         var s = s
-        s.withUTF8 { cursor += JSONWriter.escape($0, into: cursor) }
+        s.withUTF8 {
+            ensure(JSONWriter.escapedBound($0.count))
+            cursor += JSONWriter.escape($0, into: cursor)
+        }
     }
 
     /// At most 20 bytes.
@@ -263,6 +281,7 @@ struct JSONLineWriter {
     }
 
     mutating func timestamp(seconds: Int, milliseconds: Int) {
+        ensure(JSONLogHandler.timestampLength)
         JSONLogHandler.writeTimestamp(seconds: seconds, milliseconds: milliseconds, to: cursor)
         cursor += JSONLogHandler.timestampLength
     }
@@ -270,10 +289,9 @@ struct JSONLineWriter {
     /// What `body` writes into a buffer of `bound` bytes, as an array (for tests).
     static func bytes(bound: Int, _ body: (inout JSONLineWriter) -> Void) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
-            var writer = JSONLineWriter(buffer.baseAddress!)
+            var writer = JSONLineWriter(buffer.baseAddress!, capacity: bound)
             body(&writer)
             count = writer.written(since: buffer.baseAddress!)
-            precondition(count <= bound)
         }
     }
 }
