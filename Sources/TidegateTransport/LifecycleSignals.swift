@@ -46,7 +46,7 @@ public final class LifecycleSignals: Sendable {
 
     /// Delivers `signo` to the watcher thread as if the process had received it (in-process triggers, tests).
     public func deliver(_ signo: Int32) {
-        if let handle = worker.handle { _ = tg_signal_thread(UInt(handle), signo) }
+        worker.signal(signo)
     }
 
     /// Stops watching (signals stay blocked in threads that blocked them).

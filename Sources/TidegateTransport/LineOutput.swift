@@ -55,7 +55,10 @@ public enum LineOutput {
                 } else if n < 0 && errno == EINTR {
                     continue
                 } else {
-                    return  // a log that cannot be written is dropped, never waited for
+                    // A failed write (EAGAIN on a non-blocking fd, EPIPE, ...) drops the rest of
+                    // the batch rather than retry. A blocking stderr whose reader stalls (a full
+                    // container log pipe) does make the writer wait, like any logger writing it.
+                    return
                 }
             }
         }

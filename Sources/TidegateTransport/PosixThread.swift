@@ -57,8 +57,13 @@ final class StoppableThread: Sendable {
         }
     }
 
-    /// The running thread, nil once stopped.
-    var handle: pthread_t? { thread.withLock { $0?.handle } }
+    /// Sends `signo` to the thread if it still runs. Under the lock that `stop()` takes, so a
+    /// concurrent stop cannot join the thread between the check and the signal.
+    func signal(_ signo: Int32) {
+        thread.withLock { current in
+            if let current { _ = tg_signal_thread(UInt(current.handle), signo) }
+        }
+    }
 
     /// Signals the thread and waits for it. True only for the call that stopped it, so owners
     /// release their own resources exactly once.
