@@ -20,11 +20,12 @@ struct JSONLogHandlerTests {
     }
 
     @Test func aDecisionLineCarriesEveryFieldAtTopLevelWithItsJSONType() throws {
-        var fields = JSONLogFields()
-        fields.add("uid", "u-1")
-        fields.add("allowed", false)
-        fields.add("latency_us", 42)
-        fields.add("rules", ["images.mutableTag=warn", "quote\"d"])
+        let fields = JSONLogFields(encoded: JSONLineWriter.bytes(bound: 200) { w in
+            w.literal(#""uid":"#); w.string("u-1")
+            w.literal(#","allowed":false,"latency_us":"#); w.decimal(42)
+            w.literal(#","rules":["#); w.string("images.mutableTag=warn"); w.byte(UInt8(ascii: ",")); w.string("quote\"d")
+            w.byte(UInt8(ascii: "]"))
+        })
         let value = try line { $0.info("decision", metadata: ["decision": .stringConvertible(fields)]) }
         #expect(value["msg"] == "decision")
         #expect(value["level"] == "info")

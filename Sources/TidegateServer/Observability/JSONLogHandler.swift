@@ -300,43 +300,10 @@ struct JSONLineWriter {
 /// request path: building a metadata dictionary of strings per request cost more than the
 /// policy decision it records.
 public struct JSONLogFields: CustomStringConvertible, Sendable {
-    public private(set) var bytes: [UInt8] = []
+    public let bytes: [UInt8]
 
-    public init() { bytes.reserveCapacity(256) }
-
-    /// Members already written (`"a":1,"b":"x"`).
+    /// Members already written (`"a":1,"b":"x"`), e.g. by a `JSONLineWriter`.
     init(encoded: [UInt8]) { bytes = encoded }
-
-    private mutating func key(_ name: String) {
-        if !bytes.isEmpty { bytes.append(UInt8(ascii: ",")) }
-        JSONWriter.appendString(name, into: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-    }
-
-    public mutating func add(_ name: String, _ value: String) {
-        key(name)
-        JSONWriter.appendString(value, into: &bytes)
-    }
-
-    public mutating func add(_ name: String, _ value: Bool) {
-        key(name)
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
-    }
-
-    public mutating func add(_ name: String, _ value: Int) {
-        key(name)
-        bytes.append(contentsOf: String(value).utf8)
-    }
-
-    public mutating func add(_ name: String, _ values: [String]) {
-        key(name)
-        bytes.append(UInt8(ascii: "["))
-        for (i, v) in values.enumerated() {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            JSONWriter.appendString(v, into: &bytes)
-        }
-        bytes.append(UInt8(ascii: "]"))
-    }
 
     public var description: String { String(decoding: bytes, as: UTF8.self) }
 }
