@@ -91,7 +91,7 @@ struct PolicyDecoder {
                 rules[keyPath: field.keyPath] = entries.map(\.text)
                 if key == "skipOnUpdate" { checkRuleKeys(entries, path: path) }
                 if key == "allowedSELinuxOptions" {
-                    for (index, entry) in entries.enumerated() where entry.text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).count != 4 {
+                    for (index, entry) in entries.enumerated() where SELinuxLabel(entry.text) == nil {
                         fail(entry.node, "\(path)[\(index)]", "invalid SELinux label \"\(entry.text)\" (expected user:role:type:level, empty fields allowed)")
                     }
                 }

@@ -23,7 +23,7 @@ enum CapabilitiesCheck {
         let pod = context.pod
         guard !pod.isWindows else { return [] }
         let allowed = context.policy.securityContext.allowedCapabilities
-        let allowedText = allowed.isEmpty ? "none" : allowed.joined(separator: ", ")
+        var allowedText: String { allowed.isEmpty ? "none" : allowed.joined(separator: ", ") }
         return pod.visitContainers(context.scope) { container in
             guard let entries = container.settings.capabilitiesAddEntries,
                   !entries.allSatisfy({ $0.stringValue.map(allowed.contains) == true }) else { return [] }

@@ -15,8 +15,8 @@ enum HostPortsCheck {
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let allowed = context.policy.securityContext.allowedHostPorts
-        let ranges = allowed.compactMap(HostPortRange.init)
-        let allowedText = allowed.isEmpty ? "none allowed" : "allowed: " + allowed.joined(separator: ", ")
+        let ranges = context.policy.securityContext.hostPortRanges
+        var allowedText: String { allowed.isEmpty ? "none allowed" : "allowed: " + allowed.joined(separator: ", ") }
         return context.pod.visitContainers(context.scope) { container in
             guard let ports = container.body["ports"]?.arrayValue else { return [] }
             return ports.enumerated().compactMap { index, port in

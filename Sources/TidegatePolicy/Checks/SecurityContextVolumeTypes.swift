@@ -16,7 +16,7 @@ enum VolumeTypesCheck {
         let pod = context.pod
         let allowed = context.policy.securityContext.allowedVolumeTypes
         guard context.scope == .all, !allowed.contains("*"), let volumes = pod.spec["volumes"]?.arrayValue else { return [] }
-        let allowedText = allowed.isEmpty ? "none allowed" : "allowed: " + allowed.joined(separator: ", ")
+        var allowedText: String { allowed.isEmpty ? "none allowed" : "allowed: " + allowed.joined(separator: ", ") }
         var out: [Violation] = []
         for (index, volume) in volumes.enumerated() {
             guard let fields = volume.objectValue else { continue }

@@ -73,7 +73,7 @@ struct SecurityProfile {
         let pod = context.pod
         guard !pod.isWindows else { return [] }
         let what = kind == .seccomp ? "seccomp" : "AppArmor"
-        let allowedText = allowed.isEmpty ? "none allowed" : "allowed: " + allowed.joined(separator: ", ")
+        var allowedText: String { allowed.isEmpty ? "none allowed" : "allowed: " + allowed.joined(separator: ", ") }
         return pod.visitContainers(context.scope) { container in
             guard let profile = effective(kind, container, in: pod) else {
                 if allowed.contains("*") { return [] }

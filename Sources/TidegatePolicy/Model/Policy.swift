@@ -114,7 +114,11 @@ public struct SecurityContextRules: Sendable, Equatable {
     /// A container `hostPort` outside every range of `allowedHostPorts` (`80-9000`, `1024-`,
     /// `-9000`, or one port); an empty list allows no host port.
     public var hostPorts: RuleAction = .off
-    public var allowedHostPorts: [String] = []
+    public var allowedHostPorts: [String] = [] {
+        didSet { hostPortRanges = allowedHostPorts.compactMap(HostPortRange.init) }
+    }
+    /// `allowedHostPorts` parsed, kept with the list so a review does not parse it again.
+    private(set) var hostPortRanges: [HostPortRange] = []
     /// A container `procMount` other than `Default` (`Unmasked` exposes the host's /proc).
     public var procMount: RuleAction = .off
     /// A pod volume whose type is not in `allowedVolumeTypes` (`*` allows every type).
@@ -136,7 +140,11 @@ public struct SecurityContextRules: Sendable, Equatable {
     /// `seLinuxOptions` (pod or container) that no `user:role:type:level` entry of
     /// `allowedSELinuxOptions` admits; an empty field admits only an unset one.
     public var seLinuxOptions: RuleAction = .off
-    public var allowedSELinuxOptions: [String] = []
+    public var allowedSELinuxOptions: [String] = [] {
+        didSet { seLinuxLabels = allowedSELinuxOptions.compactMap(SELinuxLabel.init) }
+    }
+    /// `allowedSELinuxOptions` parsed, kept with the list.
+    private(set) var seLinuxLabels: [SELinuxLabel] = []
 
     public init() {}
 }
