@@ -48,22 +48,21 @@ public struct AdmissionEngine: Sendable {
     public let policy: Policy
     /// Reads only what this policy's checks need.
     private let filter: JSONFieldFilter
-    /// The checks this policy turns on, resolved once: for every operation, and for UPDATE
-    /// (without the rules `securityContext.skipOnUpdate` names).
+    /// The policy as UPDATE requests see it (`Policy.forUpdate`).
+    private let updatePolicy: Policy
+    /// The checks each turns on, resolved once.
     private let plan: CheckPlan
     private let updatePlan: CheckPlan
-    /// The rules whose fixes `/mutate` applies, for every operation and for UPDATE.
+    /// The rules whose fixes `/mutate` applies.
     private let autoApply: Set<String>
-    private let autoApplyOnUpdate: Set<String>
 
     public init(policy: Policy) {
         self.policy = policy
         self.filter = AdmissionReviewRequest.filter(for: policy)
-        let skipped = policy.securityContext.rulesSkippedOnUpdate
+        self.updatePolicy = policy.forUpdate
         self.plan = CheckPlan(policy: policy)
-        self.updatePlan = skipped.isEmpty ? plan : CheckPlan(policy: policy, skipping: skipped)
+        self.updatePlan = CheckPlan(policy: updatePolicy)
         self.autoApply = Set(policy.mutation.autoApply)
-        self.autoApplyOnUpdate = autoApply.subtracting(skipped)
     }
 
     public func handle(_ body: [UInt8], endpoint: AdmissionEndpoint) throws(AdmissionRequestError) -> AdmissionOutcome {
@@ -99,8 +98,8 @@ public struct AdmissionEngine: Sendable {
 
         // Rules the policy does not apply to UPDATE neither deny nor patch it.
         let isUpdate = request.operation == "UPDATE"
+        let policy = isUpdate ? updatePolicy : policy
         if endpoint == .mutate {
-            let autoApply = isUpdate ? autoApplyOnUpdate : autoApply
             let result = PolicyEngine.fix(object, policy: policy, scope: scope) { autoApply.contains($0.rule) }
             if !result.patch.operations.isEmpty { response.patch = result.patch }
             decision.patchOperations = result.patch.operations.count

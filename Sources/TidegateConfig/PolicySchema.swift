@@ -35,26 +35,7 @@ enum PolicySchema {
     static var imageKeys: [String] { ["trustedRegistries"] + imageActions.map(\.key) + imageLists.map(\.key) }
 
     static var securityContextActions: [ActionField<SecurityContextRules>] {
-        [
-            .init(key: "runAsNonRoot", keyPath: \.runAsNonRoot),
-            .init(key: "capabilities", keyPath: \.capabilities),
-            .init(key: "requireDropAll", keyPath: \.requireDropAll),
-            .init(key: "privileged", keyPath: \.privileged),
-            .init(key: "allowPrivilegeEscalation", keyPath: \.allowPrivilegeEscalation),
-            .init(key: "readOnlyRootFilesystem", keyPath: \.readOnlyRootFilesystem),
-            .init(key: "misplacedFields", keyPath: \.misplacedFields),
-            .init(key: "runAsUserUnset", keyPath: \.runAsUserUnset),
-            .init(key: "sysctls", keyPath: \.sysctls),
-            .init(key: "hostNetwork", keyPath: \.hostNetwork),
-            .init(key: "hostNamespaces", keyPath: \.hostNamespaces),
-            .init(key: "hostPorts", keyPath: \.hostPorts),
-            .init(key: "procMount", keyPath: \.procMount),
-            .init(key: "volumeTypes", keyPath: \.volumeTypes),
-            .init(key: "hostPaths", keyPath: \.hostPaths),
-            .init(key: "seccompProfile", keyPath: \.seccompProfile),
-            .init(key: "appArmorProfile", keyPath: \.appArmorProfile),
-            .init(key: "seLinuxOptions", keyPath: \.seLinuxOptions),
-        ]
+        SecurityContextRules.actions.map { .init(key: $0.key, keyPath: $0.keyPath) }
     }
 
     static var securityContextLists: [ListField<SecurityContextRules>] {

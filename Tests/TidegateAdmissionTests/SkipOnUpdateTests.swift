@@ -55,4 +55,18 @@ import TidegatePolicy
         #expect(!decision.findings.contains { $0.rule == RuleID.privileged })
         #expect(!decision.allowed)
     }
+
+    /// readOnlyRootFilesystem stays quiet about a pod-level readOnlyRootFilesystem that the
+    /// misplaced-fields rule reports instead; with that rule skipped on UPDATE it must speak,
+    /// or the UPDATE is judged by neither.
+    @Test func aRuleDeferringToASkippedRuleJudgesUpdateItself() throws {
+        let text = #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","kind":{"kind":"Pod"},"resource":{"resource":"pods"},"namespace":"default","operation":"UPDATE","userInfo":{"username":"dev"},"object":{"kind":"Pod","metadata":{"name":"p"},"spec":{"securityContext":{"readOnlyRootFilesystem":true},"containers":[{"name":"a","image":"gcr.io/x:1"}]}}}}"#
+        var policy = policy
+        policy.securityContext.readOnlyRootFilesystem = .warn
+        policy.securityContext.misplacedFields = .warn
+        policy.securityContext.skipOnUpdate = ["misplacedFields"]
+        let request = try AdmissionReviewRequest(document: try JSONReader().parse(text))
+        let update = AdmissionEngine(policy: policy).review(request, endpoint: .validate).decision
+        #expect(update.findings.map(\.rule) == [RuleID.readOnlyRootFilesystem])
+    }
 }

@@ -119,15 +119,13 @@ public struct CheckPlan: Sendable {
 
     let steps: [Step]
 
-    /// The checks `policy` turns on, less the rules in `skipping` (which then neither report
-    /// nor stand beside a Pod Security Standards finding that would fold into theirs).
-    public init(policy: Policy, checks: [CheckRegistration] = Checks.all, skipping: Set<String> = []) {
+    public init(policy: Policy, checks: [CheckRegistration] = Checks.all) {
         // The Pod Security Standards follow the version the policy pins them to; Tidegate's own
         // rules follow the newest.
         let podSecurityVersion = policy.podSecurity?.version ?? .latest
         steps = checks.compactMap { check in
             let action = check.action(policy)
-            guard action != .off, !skipping.contains(check.id),
+            guard action != .off,
                   let evaluate = check.implementation(at: check.isPodSecurity ? podSecurityVersion : .latest)
             else { return nil }
             return Step(id: check.id, action: action, evaluate: evaluate, denies: policy.effectiveAction(action) == .deny)

@@ -100,8 +100,6 @@ public struct SecurityContextRules: Sendable, Equatable {
     /// from admission controllers that only judge creation lists them here. Empty by default.
     public var skipOnUpdate: [String] = []
 
-    /// The rule ids `skipOnUpdate` names (`securityContext.privileged`, ...).
-    public var rulesSkippedOnUpdate: Set<String> { Set(skipOnUpdate.map { "securityContext.\($0)" }) }
     /// A pod sysctl named by `forbiddenSysctls` or outside `allowedSysctls` (entries are exact
     /// names, or prefixes ending in `*`; `*` alone matches every sysctl).
     public var sysctls: RuleAction = .off
@@ -147,6 +145,31 @@ public struct SecurityContextRules: Sendable, Equatable {
     private(set) var seLinuxLabels: [SELinuxLabel] = []
 
     public init() {}
+
+    /// The rules above by their key in a policy file's `securityContext` section (the key
+    /// `skipOnUpdate` names them by), in the order a policy file lists them.
+    public static let actions: [(key: String, keyPath: WritableKeyPath<SecurityContextRules, RuleAction> & Sendable)] = [
+        ("runAsNonRoot", \.runAsNonRoot), ("capabilities", \.capabilities), ("requireDropAll", \.requireDropAll),
+        ("privileged", \.privileged), ("allowPrivilegeEscalation", \.allowPrivilegeEscalation),
+        ("readOnlyRootFilesystem", \.readOnlyRootFilesystem), ("misplacedFields", \.misplacedFields),
+        ("runAsUserUnset", \.runAsUserUnset), ("sysctls", \.sysctls), ("hostNetwork", \.hostNetwork),
+        ("hostNamespaces", \.hostNamespaces), ("hostPorts", \.hostPorts), ("procMount", \.procMount),
+        ("volumeTypes", \.volumeTypes), ("hostPaths", \.hostPaths), ("seccompProfile", \.seccompProfile),
+        ("appArmorProfile", \.appArmorProfile), ("seLinuxOptions", \.seLinuxOptions),
+    ]
+}
+
+extension Policy {
+    /// This policy as UPDATE requests see it: the rules `securityContext.skipOnUpdate` names
+    /// are off. Off in the policy itself, not filtered from findings afterwards, so a check
+    /// that defers to one of them (readOnlyRootFilesystem to misplacedFields) sees it off too.
+    public var forUpdate: Policy {
+        var policy = self
+        for entry in SecurityContextRules.actions where securityContext.skipOnUpdate.contains(entry.key) {
+            policy.securityContext[keyPath: entry.keyPath] = .off
+        }
+        return policy
+    }
 }
 
 public struct Exemptions: Sendable, Equatable {
