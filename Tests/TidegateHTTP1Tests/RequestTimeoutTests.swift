@@ -31,6 +31,11 @@ struct RequestTimeoutTests {
         ("", nil),
         ("25h", nil),                            // past a day: not a deadline anyone means
         ("99999999999999999999h", nil),          // no overflow
+        ("0.3s", .milliseconds(300)),            // exact, as Go reads it (no binary fraction)
+        ("1.000000001s", .nanoseconds(1_000_000_001)),
+        ("86400.0000000001s", .seconds(86400)),  // below a nanosecond: truncated
+        ("0.5ns", nil),                          // truncates to zero: no deadline
+        ("1.5h", .seconds(5400)),
     ]
 
     @Test("Go durations", arguments: durations)
