@@ -26,7 +26,7 @@ enum DenialMessage {
         out.appendUTF8(findings.count == 1 ? " violation):" : " violations):")
         for finding in findings {
             out.appendUTF8("\n- ")
-            appendSentence(finding, into: &out)
+            finding.appendMessage(into: &out)
             out.appendUTF8(" [")
             out.appendUTF8(finding.rule)
             out.append(UInt8(ascii: "]"))
@@ -37,17 +37,6 @@ enum DenialMessage {
         }
         return out
     }
-}
-
-/// `Finding.message` (`container "web": reason`), appended as bytes.
-func appendSentence(_ finding: Finding, into out: inout [UInt8]) {
-    if let c = finding.container {
-        out.appendUTF8(c.kind.noun)
-        out.appendUTF8(" \"")
-        out.appendUTF8(c.name)
-        out.appendUTF8("\": ")
-    }
-    out.appendUTF8(finding.reason)
 }
 
 /// Kubernetes shows each warning as an HTTP `Warning: 299` header: each should stay under 120
@@ -63,7 +52,7 @@ enum WarningBudget {
         var used = 0
         for (i, finding) in findings.enumerated() {
             let start = out.bytes.count
-            appendSentence(finding, into: &out.bytes)
+            finding.appendMessage(into: &out.bytes)
             out.bytes.appendUTF8(" [")
             out.bytes.appendUTF8(finding.rule)
             out.bytes.append(UInt8(ascii: "]"))

@@ -72,8 +72,22 @@ public struct Finding: Sendable, Equatable {
     /// The full sentence: `container "web": image "..." is not from a trusted registry`. Built
     /// when read: most findings of a review are only counted or listed by rule.
     public var message: String {
-        guard let c = container else { return reason }
-        return concatenated(c.kind.noun, " \"", c.name, "\": ", reason)
+        guard container != nil else { return reason }
+        var out: [UInt8] = []
+        out.reserveCapacity(reason.utf8.count + 48)
+        appendMessage(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `message`, appended as UTF-8 (the webhook's texts are built as bytes).
+    public func appendMessage(into out: inout [UInt8]) {
+        if let c = container {
+            out.appendUTF8(c.kind.noun)
+            out.appendUTF8(" \"")
+            out.appendUTF8(c.name)
+            out.appendUTF8("\": ")
+        }
+        out.appendUTF8(reason)
     }
 
     public init(rule: String, action: RuleAction, violation: Violation) {
