@@ -52,7 +52,8 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
     }
 
     /// Whether some field called `name` has a value that, lowercased, contains `token`
-    /// (`connection: Keep-Alive, Upgrade` contains `keep-alive`). Unlike `values(for:)`, allocates nothing.
+    /// (`connection: Keep-Alive, Upgrade` contains `keep-alive`). Unlike `values(for:)`, builds
+    /// no array; only a field with that name is lowercased.
     public func contains(name: String, valueContaining token: String) -> Bool {
         let lower = Self.lowercase(name)
         for field in fields where field.name == lower && field.value.lowercased().contains(token) { return true }

@@ -55,7 +55,8 @@ extension HTTP2ServerSession {
         let fieldValue = String(decoding: value, as: UTF8.self)
         if Self.fieldName(name, is: "host") { stream.hasHostHeader = true }
         if Self.fieldName(name, is: "content-length") { stream.declaredLength = Int(fieldValue) }
-        stream.headers.add(name: fieldName, value: fieldValue)
+        // nghttp2 refuses uppercase field names (HTTP messaging checks), so none reach here.
+        stream.headers.add(lowercasedName: fieldName, value: fieldValue)
     }
 
     func dataChunk(streamID: Int32, _ data: UnsafeBufferPointer<UInt8>) {
