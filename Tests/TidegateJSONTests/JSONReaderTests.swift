@@ -225,6 +225,19 @@ struct StructuralSkipDifferentialTests {
         }
     }
 
+    /// The structural scanner holds 1,023 open levels; a reader allowed more must neither
+    /// refuse what its own limit admits nor report a limit it was not given.
+    @Test(arguments: [(1500, 2000, true), (2500, 2000, false)])
+    func structuralSkippingHonoursTheReadersOwnDepthLimit(depth: Int, limit: Int, accepted: Bool) throws {
+        let reader = JSONReader(maxDepth: limit, filter: .except(["old": .skipStructurally]))
+        let text = #"{"old":"# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + #","new":1}"#
+        if accepted {
+            #expect(try reader.parse(text) == ["new": 1])
+        } else {
+            #expect { try reader.parse(text) } throws: { "\($0)".contains("deeper than \(limit) levels") }
+        }
+    }
+
     @Test func skippedMembersEndWhereTheFullReaderSaysTheyEnd() throws {
         var rng = SplitMix64(seed: 7)
         let skipping = JSONReader(filter: .except(["old": .skipStructurally]))
