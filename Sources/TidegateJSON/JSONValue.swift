@@ -114,9 +114,14 @@ public struct JSONObject: Sendable, Equatable, Sequence {
             }
         }
         set {
+            guard let v = newValue else {
+                // Every occurrence: removing only the last would bring an earlier one back.
+                members.removeAll { $0.key == key }
+                return
+            }
             if let i = members.lastIndex(where: { $0.key == key }) {
-                if let v = newValue { members[i].value = v } else { members.remove(at: i) }
-            } else if let v = newValue {
+                members[i].value = v
+            } else {
                 members.append(JSONMember(key: key, value: v))
             }
         }

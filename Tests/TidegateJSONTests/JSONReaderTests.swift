@@ -238,6 +238,14 @@ struct StructuralSkipDifferentialTests {
         }
     }
 
+    @Test func removingARepeatedNameRemovesEveryOccurrence() throws {
+        var object = try #require(try JSONReader().parse(#"{"a":1,"b":2,"a":3}"#).objectValue)
+        #expect(object["a"] == 3)
+        object["a"] = nil
+        #expect(object["a"] == nil)
+        #expect(object.keys == ["b"])
+    }
+
     @Test func skippedMembersEndWhereTheFullReaderSaysTheyEnd() throws {
         var rng = SplitMix64(seed: 7)
         let skipping = JSONReader(filter: .except(["old": .skipStructurally]))
