@@ -169,4 +169,12 @@ struct PodSecurityBaselineTests {
             "podSecurity.hostNamespaces /spec/hostPID", "podSecurity.privileged /spec/containers/0/securityContext/privileged",
         ])
     }
+
+    @Test func aHugeValueIsQuotedShort() throws {
+        let host = String(repeating: "h", count: 100_000)
+        let object = try PSSPods.restricted.tweaked([Tweak("\(pssC0)/livenessProbe", ["httpGet": ["port": 1, "host": .string(host)]])])
+        let message = try #require(try pssFindings(object, .baseline).first?.message)
+        #expect(message.utf8.count < 400, "\(message.prefix(200))")
+        #expect(message.contains("(100000 bytes)"))
+    }
 }

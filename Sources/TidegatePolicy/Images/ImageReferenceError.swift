@@ -29,11 +29,11 @@ public struct ImageReferenceError: Error, Sendable, Equatable, CustomStringConve
     public var description: String { reason }
 }
 
-/// Quotes a piece of user input for an error message, cut short so that a megabyte-long
-/// image field cannot turn into a megabyte-long message.
 /// How much of a piece of user input a message quotes.
 let excerptLimit = 96
 
+/// Quotes a piece of user input for a message, cut short so that a megabyte-long field cannot
+/// turn into a megabyte-long message.
 func quotedExcerpt<S: StringProtocol>(_ text: S, limit: Int = excerptLimit) -> String {
     if text.utf8.count <= limit { return concatenated("\"", String(text), "\"") }
     var cut = ""

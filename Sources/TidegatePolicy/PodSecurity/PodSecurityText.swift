@@ -9,7 +9,8 @@ enum PodSecurityText {
     /// "pod " for a pod-level setting; nothing for a container, which `Finding` names.
     static func subject(_ container: ContainerRef?) -> String { container == nil ? "pod " : "" }
 
-    static func quoted(_ text: String) -> String { "\"\(text)\"" }
+    /// User input (a host, a sysctl, an annotation value), cut short like every quoted value.
+    static func quoted(_ text: String) -> String { quotedExcerpt(text) }
 
     /// `"A", "B"`.
     static func quoted(_ items: [String]) -> String { items.map(quoted).joined(separator: ", ") }
