@@ -11,12 +11,12 @@ struct SecurityProfile {
         var field: String { self == .seccomp ? "seccompProfile" : "appArmorProfile" }
 
         func containerAnnotation(_ name: String) -> String {
-            self == .seccomp
-                ? "container.seccomp.security.alpha.kubernetes.io/\(name)"
-                : "container.apparmor.security.beta.kubernetes.io/\(name)"
+            (self == .seccomp
+                ? PodSecuritySeccompProfileBaseline.containerAnnotationPrefix
+                : PodSecurityAppArmorProfile.annotationPrefix) + name
         }
 
-        var podAnnotation: String? { self == .seccomp ? "seccomp.security.alpha.kubernetes.io/pod" : nil }
+        var podAnnotation: String? { self == .seccomp ? PodSecuritySeccompProfileBaseline.podAnnotation : nil }
     }
 
     /// In annotation spelling: `runtime/default`, `unconfined`, `localhost/<file>`.

@@ -20,7 +20,7 @@ enum PodSecurityAppArmorProfile {
         var out = pod.eachSecurityContext(context) { owner, out in
             guard let profile = pod.securityContext(of: owner)?["appArmorProfile"]?.present else { return }
             let type = profile["type"]?.stringValue
-            guard !allowedType(type) else { return }
+            guard !PodSecurityText.confinedProfileType(type) else { return }
             let container = pod.ref(of: owner)
             let profilePath = pod.securityContextPath(of: owner) / "appArmorProfile"
             out.append(Violation(
@@ -34,8 +34,6 @@ enum PodSecurityAppArmorProfile {
         if context.reviewsPodFields { annotations(context, into: &out) }
         return out
     }
-
-    static func allowedType(_ type: String?) -> Bool { type == "RuntimeDefault" || type == "Localhost" }
 
     static func allowedAnnotation(_ value: String) -> Bool {
         value.isEmpty || value == "runtime/default" || value.hasPrefix("localhost/")

@@ -20,8 +20,6 @@ enum PodSecuritySeccompProfileBaseline {
         value == "runtime/default" || value == "docker/default" || value.hasPrefix("localhost/")
     }
 
-    static func allowedType(_ type: String?) -> Bool { type == "RuntimeDefault" || type == "Localhost" }
-
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
         guard let annotations = pod.metadata?["annotations"]?.objectValue else { return [] }
@@ -64,7 +62,7 @@ enum PodSecuritySeccompProfileBaseline {
     static func explicitlyForbidden(_ owner: SecurityContextOwner, _ pod: PodUnderReview) -> Violation? {
         guard let profile = pod.securityContext(of: owner)?["seccompProfile"]?.present else { return nil }
         let type = profile["type"]?.stringValue
-        guard !allowedType(type) else { return nil }
+        guard !PodSecurityText.confinedProfileType(type) else { return nil }
         let container = pod.ref(of: owner)
         let profilePath = pod.securityContextPath(of: owner) / "seccompProfile"
         return Violation(

@@ -21,7 +21,7 @@ enum PodSecuritySeccompProfileRestricted {
     @Sendable static func v1_19(_ context: CheckContext) -> [Violation] {
         let pod = context.pod
         let podProfile = pod.podSecurityContext?["seccompProfile"]?.present
-        let podAllowed = podProfile.map { Baseline.allowedType($0["type"]?.stringValue) } ?? false
+        let podAllowed = podProfile.map { PodSecurityText.confinedProfileType($0["type"]?.stringValue) } ?? false
         var out: [Violation] = []
         // A forbidden pod-level type is one problem with one fix; the containers that inherit
         // it are not reported again.

@@ -12,6 +12,9 @@ enum PodSecurityText {
     /// User input (a host, a sysctl, an annotation value), cut short like every quoted value.
     static func quoted(_ text: String) -> String { quotedExcerpt(text) }
 
+    /// The profile types the standards accept for seccomp and AppArmor alike.
+    static func confinedProfileType(_ type: String?) -> Bool { type == "RuntimeDefault" || type == "Localhost" }
+
     /// `"A", "B"`.
     static func quoted(_ items: [String]) -> String { items.map(quoted).joined(separator: ", ") }
 }
