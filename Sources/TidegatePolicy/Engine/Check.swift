@@ -62,11 +62,10 @@ public final class CheckRegistration: Sendable {
     public let id: String
     /// The action the policy gives this rule (`.off` skips it).
     public let action: @Sendable (Policy) -> RuleAction
-    /// (first version it applies to, implementation), oldest first.
-    public var versions: [(since: KubeVersion, evaluate: Evaluate)] { implementations.map { ($0.since, $0.evaluate) } }
-    /// The same, kept in a struct: a closure stored in a tuple inside an array is kept in its
-    /// most general calling convention and called through a conversion thunk, per check and
-    /// review; a struct field keeps the closure's own.
+    /// (first version it applies to, implementation), oldest first. In a struct: a closure
+    /// stored in a tuple inside an array is kept in its most general calling convention and
+    /// called through a conversion thunk, per check and review; a struct field keeps the
+    /// closure's own.
     private let implementations: [Implementation]
     /// A Pod Security Standards check (`podSecurity.*`): it follows the policy's pinned version.
     let isPodSecurity: Bool

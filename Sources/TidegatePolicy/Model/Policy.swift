@@ -39,16 +39,12 @@ public struct ImageRules: Sendable, Equatable {
     /// Registries and repository prefixes images may come from, normalised like image
     /// references and matched on whole host and path-segment boundaries.
     public var trustedRegistries: [RegistryPattern] = ImageRules.builtinTrusted {
-        didSet {
-            trustedSummary = Self.summary(of: trustedRegistries)
-            untrustedSuffix = " is not from a trusted registry; " + trustedSummary
-        }
+        didSet { untrustedSuffix = Self.untrustedSuffix(naming: trustedRegistries) }
     }
-    /// How a denial names the trusted list. Kept with the list: every untrusted image's message
-    /// spells it out, and joining it per review showed up in profiles.
-    public private(set) var trustedSummary = ImageRules.summary(of: ImageRules.builtinTrusted)
-    /// The end of an untrusted image's message, naming the list.
-    private(set) var untrustedSuffix = " is not from a trusted registry; " + ImageRules.summary(of: ImageRules.builtinTrusted)
+    /// The end of an untrusted image's message, naming the trusted list. Kept with the list:
+    /// every untrusted image's message spells it out, and joining it per review showed up in
+    /// profiles.
+    private(set) var untrustedSuffix = ImageRules.untrustedSuffix(naming: ImageRules.builtinTrusted)
     /// An image outside `trustedRegistries`. Invalid references are always denied.
     public var untrustedRegistry: RuleAction = .deny
     /// An image that names no registry and so silently resolves to docker.io.
@@ -71,10 +67,10 @@ public struct ImageRules: Sendable, Equatable {
         RegistryPattern.builtin("registry.k8s.io"),
     ]
 
-    static func summary(of trusted: [RegistryPattern]) -> String {
-        trusted.isEmpty
+    static func untrustedSuffix(naming trusted: [RegistryPattern]) -> String {
+        " is not from a trusted registry; " + (trusted.isEmpty
             ? "no registry is trusted (images.trustedRegistries is empty)"
-            : "trusted: " + trusted.map(\.description).joined(separator: ", ")
+            : "trusted: " + trusted.map(\.description).joined(separator: ", "))
     }
 }
 
