@@ -309,6 +309,13 @@ struct LevelTests {
         #expect(result.stdout.contains("between it and baseline"))
     }
 
+    @Test func anExemptObjectIsNotMeasuredEither() throws {
+        let manifest = Manifests.denied.replacingOccurrences(of: "namespace: shop", with: "namespace: kube-system")
+        let result = try CLI.run(["check", "--level", "--output", "json", "-"], stdin: manifest)
+        #expect(result.json?[0]?["skipped"] == "namespace kube-system is exempt")
+        #expect(result.json?[0]?["podSecurity"] == nil)
+    }
+
     @Test func withoutTheFlagTheJSONContractIsUnchanged() throws {
         let result = try CLI.run(["check", "--output", "json", "-"], stdin: Manifests.seed)
         #expect(result.json?[0]?["podSecurity"] == nil)

@@ -31,8 +31,10 @@ struct CheckCommand: ParsableCommand {
         var checked = documents.map { Inputs.check($0, policy: policy) }
         if level {
             let version = policy.podSecurity?.version ?? .latest
-            for i in checked.indices {
-                checked[i].podSecurity = PodSecurityLevels.evaluate(documents[i].object, version: version)
+            // Objects the policy exempts are not measured either; the rest reuse the pod spec
+            // the check already read.
+            for i in checked.indices where checked[i].skipped == nil {
+                checked[i].podSecurity = checked[i].evaluation.pod.map { PodSecurityLevels.evaluate($0, version: version) }
             }
         }
         switch output {
