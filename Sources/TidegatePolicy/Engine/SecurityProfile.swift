@@ -25,14 +25,18 @@ struct SecurityProfile {
     var path: JSONPointer
     var source: String
 
-    static func effective(_ kind: Kind, _ container: ContainerView, in pod: PodUnderReview) -> SecurityProfile? {
+    /// `annotations` are the pod's, read once per review by the caller.
+    static func effective(
+        _ kind: Kind, _ container: ContainerView, in pod: PodUnderReview, annotations: JSONObject?
+    ) -> SecurityProfile? {
         if let value = container.securityContext?[kind.field], let name = fieldName(value) {
             return SecurityProfile(name: name, path: container.securityContextPath / kind.field, source: "container securityContext")
         }
-        let annotations = pod.metadata?["annotations"]?.objectValue
-        let containerKey = kind.containerAnnotation(container.ref.name)
-        if let name = annotations?[containerKey]?.stringValue {
-            return SecurityProfile(name: name, path: pod.metadataPath / "annotations" / containerKey, source: "annotation \(containerKey)")
+        if let annotations {
+            let containerKey = kind.containerAnnotation(container.ref.name)
+            if let name = annotations[containerKey]?.stringValue {
+                return SecurityProfile(name: name, path: pod.metadataPath / "annotations" / containerKey, source: "annotation \(containerKey)")
+            }
         }
         if let value = pod.podSecurityContext?[kind.field], let name = fieldName(value) {
             return SecurityProfile(name: name, path: pod.podSecurityContextPath / kind.field, source: "pod securityContext")
@@ -58,7 +62,6 @@ struct SecurityProfile {
     /// `runtime/default` also admit `docker/default` (the same profile under its older name),
     /// `Localhost` admits every `localhost/` profile, `*` admits everything.
     static func admits(_ entry: String, _ name: String) -> Bool {
-        let runtimeDefault: Set<String> = ["runtime/default", "docker/default", "RuntimeDefault"]
         if runtimeDefault.contains(entry) { return runtimeDefault.contains(name) }
         switch entry {
         case "Unconfined": return name == "unconfined"
@@ -67,6 +70,8 @@ struct SecurityProfile {
         }
     }
 
+    private static let runtimeDefault: Set<String> = ["runtime/default", "docker/default", "RuntimeDefault"]
+
     /// One violation per container whose profile no entry of `allowed` admits; an unset profile
     /// is a violation unless `*` is allowed.
     static func check(_ kind: Kind, rule: String, allowed: [String], _ context: CheckContext) -> [Violation] {
@@ -74,8 +79,9 @@ struct SecurityProfile {
         guard !pod.isWindows else { return [] }
         let what = kind == .seccomp ? "seccomp" : "AppArmor"
         var allowedText: String { allowed.isEmpty ? "none allowed" : "allowed: " + allowed.joined(separator: ", ") }
+        let annotations = pod.metadata?["annotations"]?.objectValue
         return pod.visitContainers(context.scope) { container in
-            guard let profile = effective(kind, container, in: pod) else {
+            guard let profile = effective(kind, container, in: pod, annotations: annotations) else {
                 if allowed.contains("*") { return [] }
                 return [Violation(
                     path: container.securityContextPath / kind.field, container: container.ref,
