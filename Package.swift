@@ -75,6 +75,7 @@ let package = Package(
             name: "TidegateCLI",
             dependencies: [
                 "TidegateJSON", "TidegatePolicy", "TidegateAdmission", "TidegateConfig", "TidegateServer",
+                "TidegateHTTP", "TidegateTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,7 +2,7 @@
 # Tidegate's webhook server against an nginx ceiling, on loopback, TLS, HTTP/1.1 and HTTP/2.
 #
 # Usage: Benchmarks/server/run.sh [--quick] [--event-loops "1 2"] [--payloads "pod-small ..."]
-#                                 [--skip-build] [--no-idle] [--out DIR]
+#                                 [--skip-build] [--no-idle] [--out DIR] [--serve-args "ARGS"]
 #
 # For each payload x protocol x server: a warm-up, a measured run with 16 connections (one request
 # in flight per connection: h2load -m 1, also for HTTP/2), and a latency run with one connection and
@@ -10,7 +10,8 @@
 # (all of the server's processes) before and after each measured run; memory from /proc/PID/status.
 # Then 1,000 idle TLS connections per server and protocol (idle_tls.py) for the extra RSS they cost.
 # All servers run side by side for the whole benchmark, and every cell runs the servers back to
-# back, so the ratios compare runs made under the same background load.
+# back, so the ratios compare runs made under the same background load. --serve-args adds options to
+# every Tidegate server (e.g. "--idle-poll 100us").
 #
 # Environment: PAYLOADS (directory of AdmissionReview JSON files), BASE_PORT (default 18440),
 # NGINX_WORKERS (default 2), IDLE_CONNECTIONS (default 1000), TIDEGATE_LOG_LEVEL (default info).
@@ -26,6 +27,7 @@ payload_names="pod-small deployment-typical pod-large"
 skip_build=0
 idle=1
 out=""
+serve_args=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -34,6 +36,7 @@ while [[ $# -gt 0 ]]; do
     --skip-build) skip_build=1 ;;
     --no-idle) idle=0 ;;
     --out) out="$2"; shift ;;
+    --serve-args) serve_args="$2"; shift ;;
     -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
@@ -123,7 +126,7 @@ for loops in $event_loops; do
   # Logs go to /dev/null: at info level every decision is a JSON line on stderr (its cost is part of
   # the measurement), and a file would grow by hundreds of MB.
   "$bin" serve "${tls[@]}" --listen "127.0.0.1:$p" --health-listen "127.0.0.1:$hp" \
-    --event-loops "$loops" --log-level "$log_level" >/dev/null 2>/dev/null &
+    --event-loops "$loops" --log-level "$log_level" $serve_args >/dev/null 2>/dev/null &  # word-split on purpose
   started+=("$!")
   pids_of[$name]=$!
   port[$name]=$p
@@ -217,7 +220,7 @@ measure() { # SERVER PROTO PAYLOAD LOADNAME CONNECTIONS SECONDS
   rm -f "$tag.log"   # per-request logs are large; the summary row keeps what matters
 }
 
-echo "# $(date -u +%FT%TZ) quick=$quick warm=${warm}s measure=${measure}s latency=${latency}s conns=$conns nginx_workers=$nginx_workers log_level=$log_level" | tee -a "$results" >&2
+echo "# $(date -u +%FT%TZ) quick=$quick warm=${warm}s measure=${measure}s latency=${latency}s conns=$conns nginx_workers=$nginx_workers log_level=$log_level serve_args=${serve_args:-none}" | tee -a "$results" >&2
 echo "# servers: ${servers[*]}; results in $out" >&2
 
 baseline_rss=()

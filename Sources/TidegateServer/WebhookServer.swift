@@ -88,6 +88,7 @@ public final class WebhookServer: Sendable {
             "health": "\(configuration.healthHost):\(healthPort ?? configuration.healthPort)",
             "policy": "\(configuration.policyFile ?? "embedded default")",
             "event_loops": .stringConvertible(configuration.transport.eventLoops),
+            "idle_poll": "\(Int(configuration.transport.idlePoll / .microseconds(1)))us",
         ])
     }
 

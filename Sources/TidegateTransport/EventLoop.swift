@@ -31,6 +31,8 @@ struct LoopSettings: Sendable {
     var maxConnections: Int
     var maxPendingOutputBytes: Int
     var readBufferSize: Int
+    /// Nanoseconds; see `IdlePoll`.
+    var idlePoll: UInt64
     var metrics: TransportMetrics
     var logger: Logger
 }
@@ -77,6 +79,7 @@ final class EventLoop: @unchecked Sendable {
     /// Set by the TLS sockets' BIO callback: whether the last read from the kernel drained the
     /// socket (1), filled the buffer (0), or did not happen (-1).
     private let tlsSocketDrained: UnsafeMutablePointer<Int32>
+    private let idlePoll: IdlePoll
 
     private static let readsPerTurn = 32
     private static let acceptsPerTurn = 32
@@ -97,6 +100,7 @@ final class EventLoop: @unchecked Sendable {
         events = .allocate(capacity: Int(maxEvents))
         tlsSocketDrained = .allocate(capacity: 1)
         tlsSocketDrained.initialize(to: -1)
+        idlePoll = IdlePoll(windowNanoseconds: settings.idlePoll)
         guard tg_epoll_add(epollFD, wakeFD, TG_EPOLLIN | TG_EPOLLET, UInt64(wakeFD)) == 0 else {
             throw .systemCallFailed(call: "epoll_ctl(eventfd)", errno: tg_errno())
         }
@@ -131,12 +135,14 @@ final class EventLoop: @unchecked Sendable {
             held.uninstall()
             lines.uninstall()
         }
+        var served = false
         while running {
             let timeout = unfinished.isEmpty ? waitMilliseconds() : 0
             // The turn's answers are written: now its log lines and the values it held.
             lines.flush()
             held.releaseAll()
-            let count = tg_epoll_wait(epollFD, events, maxEvents, timeout)
+            let count = waitForEvents(timeout: timeout, afterServing: served)
+            served = false
             now = tg_monotonic_ns()
             if count < 0 {
                 settings.logger.error("epoll_wait failed", metadata: ["errno": "\(tg_errno())"])
@@ -151,6 +157,7 @@ final class EventLoop: @unchecked Sendable {
                 } else if let listener = listeners.first(where: { $0.fd == fd }) {
                     if !draining { acceptBatch(listener) }
                 } else if let connection = connection(for: fd) {
+                    served = true
                     ready(connection, events: event.events)
                 }
             }
@@ -168,6 +175,29 @@ final class EventLoop: @unchecked Sendable {
             }
         }
         settings.logger.debug("event loop stopped", metadata: ["loop": "\(index)"])
+    }
+
+    /// epoll_wait; when the turn before served a connection and the loop would now sleep, it
+    /// first polls for the next event (see `IdlePoll` for why and within which limits).
+    private func waitForEvents(timeout: Int32, afterServing served: Bool) -> Int32 {
+        guard served, timeout != 0, idlePoll.enabled else {
+            return tg_epoll_wait(epollFD, events, maxEvents, timeout)
+        }
+        guard idlePoll.coreIsFree() else {
+            settings.metrics.idlePolled(.busy)
+            return tg_epoll_wait(epollFD, events, maxEvents, timeout)
+        }
+        let until = tg_monotonic_ns() + idlePoll.windowNanoseconds
+        repeat {
+            let count = tg_epoll_wait(epollFD, events, maxEvents, 0)
+            if count != 0 {
+                settings.metrics.idlePolled(.event)
+                return count
+            }
+        } while tg_monotonic_ns() < until
+        settings.metrics.idlePolled(.expired)
+        // A timer may have come due while polling.
+        return tg_epoll_wait(epollFD, events, maxEvents, waitMilliseconds())
     }
 
     private func waitMilliseconds() -> Int32 {

@@ -22,6 +22,9 @@ public struct TransportConfiguration: Sendable {
     public var readBufferSize: Int
     /// listen(2) backlog.
     public var listenBacklog: Int
+    /// After a turn that served a connection, how long a loop keeps asking epoll for the next
+    /// event before it sleeps (see `IdlePoll`); zero (the default): sleep at once. At most 1 ms.
+    public var idlePoll: Duration
 
     public init(
         eventLoops: Int = TransportConfiguration.onlineCPUs,
@@ -32,7 +35,8 @@ public struct TransportConfiguration: Sendable {
         writeTimeout: Duration = .seconds(30),
         maxPendingOutputBytes: Int = 1 << 20,
         readBufferSize: Int = 64 << 10,
-        listenBacklog: Int = 1024
+        listenBacklog: Int = 1024,
+        idlePoll: Duration = .zero
     ) {
         self.eventLoops = eventLoops
         self.maxConnections = maxConnections
@@ -43,7 +47,11 @@ public struct TransportConfiguration: Sendable {
         self.maxPendingOutputBytes = maxPendingOutputBytes
         self.readBufferSize = readBufferSize
         self.listenBacklog = listenBacklog
+        self.idlePoll = idlePoll
     }
+
+    /// Past a millisecond, polling costs more CPU than any wake-up it could save.
+    public static let longestIdlePoll: Duration = .milliseconds(1)
 
     public static var onlineCPUs: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
@@ -52,6 +60,9 @@ public struct TransportConfiguration: Sendable {
         guard maxConnections >= 1 else { throw .invalidConfiguration("maxConnections must be at least 1") }
         guard readBufferSize >= 16 << 10 else { throw .invalidConfiguration("readBufferSize must be at least 16 KiB") }
         guard maxPendingOutputBytes >= 1 else { throw .invalidConfiguration("maxPendingOutputBytes must be positive") }
+        guard idlePoll >= .zero, idlePoll <= Self.longestIdlePoll else {
+            throw .invalidConfiguration("idlePoll must be between 0 and 1 ms")
+        }
     }
 }
 

@@ -9,6 +9,9 @@ public final class TransportMetrics: Sendable {
     private let resumed = Atomic<Int>(0)
     private let failures = Locked<[String: Int]>([:])
     private let timeouts = Locked<[String: Int]>([:])
+    private let pollsWithEvent = Atomic<Int>(0)
+    private let pollsExpired = Atomic<Int>(0)
+    private let pollsBusy = Atomic<Int>(0)
 
     public init() {}
 
@@ -28,6 +31,9 @@ public final class TransportMetrics: Sendable {
         public var handshakeFailures: [String: Int]
         /// Connections closed by a timeout, by phase ("handshake", "idle", "request_read", "write").
         public var timeouts: [String: Int]
+        /// Event-loop waits that began by polling, by outcome ("event": the next event came while
+        /// polling, "expired": it did not, the loop slept; "busy": not polled, no core was free).
+        public var idlePolls: [String: Int]
 
         public var totalHandshakeFailures: Int { handshakeFailures.values.reduce(0, +) }
     }
@@ -40,7 +46,12 @@ public final class TransportMetrics: Sendable {
             completedHandshakes: handshakes.load(ordering: .relaxed),
             resumedHandshakes: resumed.load(ordering: .relaxed),
             handshakeFailures: failures.withLock { $0 },
-            timeouts: timeouts.withLock { $0 })
+            timeouts: timeouts.withLock { $0 },
+            idlePolls: [
+                IdlePoll.Outcome.event.rawValue: pollsWithEvent.load(ordering: .relaxed),
+                IdlePoll.Outcome.expired.rawValue: pollsExpired.load(ordering: .relaxed),
+                IdlePoll.Outcome.busy.rawValue: pollsBusy.load(ordering: .relaxed),
+            ])
     }
 
     /// Reserves a connection slot unless `limit` connections are open; false means refuse.
@@ -61,5 +72,12 @@ public final class TransportMetrics: Sendable {
         if wasResumed { resumed.add(1, ordering: .relaxed) }
     }
     func handshakeFailed(reason: String) { failures.withLock { $0[reason, default: 0] += 1 } }
+    func idlePolled(_ outcome: IdlePoll.Outcome) {
+        switch outcome {
+        case .event: pollsWithEvent.add(1, ordering: .relaxed)
+        case .expired: pollsExpired.add(1, ordering: .relaxed)
+        case .busy: pollsBusy.add(1, ordering: .relaxed)
+        }
+    }
     func timedOut(phase: String) { timeouts.withLock { $0[phase, default: 0] += 1 } }
 }

@@ -90,6 +90,7 @@ public final class TransportServer: Sendable {
                 maxConnections: configuration.maxConnections,
                 maxPendingOutputBytes: configuration.maxPendingOutputBytes,
                 readBufferSize: configuration.readBufferSize,
+                idlePoll: configuration.idlePoll.nanoseconds,
                 metrics: metrics, logger: logger)
             for index in 0..<configuration.eventLoops {
                 state.loops.append(try EventLoop(index: index, settings: settings, listeners: state.listeners))

@@ -348,3 +348,16 @@ struct ExemptionTests {
         #expect(json.json?[0]?["findings"] == [])
     }
 }
+
+@Suite("tidegate serve options")
+struct ServeOptionTests {
+    @Test("--idle-poll outside 0…1ms, or not a duration, is refused before anything starts",
+          arguments: ["5ms", "1.5ms", "-1us", "100", "0.5", "fast"])
+    func idlePollOutOfRangeRefused(_ value: String) throws {
+        let scratch = try Scratch()
+        let result = try CLI.run(["serve", "--dev", "--dev-dir", scratch.url.path + "/certs", "--idle-poll=\(value)"])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("--idle-poll \(value): expected a duration from 0 to 1ms"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.url.path + "/certs"), "certificates made before the refusal")
+    }
+}

@@ -40,7 +40,7 @@ struct RequestTimeoutTests {
 
     @Test("Go durations", arguments: durations)
     func parsesGoDurations(text: String, expected: Duration?) {
-        #expect(RequestTimeout.parse(text) == expected)
+        #expect(GoDuration.parse(text) == expected)
     }
 
     static let targets: [(String, Duration?)] = [

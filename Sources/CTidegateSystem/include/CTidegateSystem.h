@@ -53,6 +53,8 @@ int tg_accept(int listen_fd, char *peer, size_t peer_len);
 
 /// Raises RLIMIT_NOFILE's soft limit toward `wanted` (capped at the hard limit). Returns the new soft limit.
 long tg_raise_nofile_limit(long wanted);
+/// CPUs this process may run on (its affinity mask); at least 1.
+int tg_allowed_cpus(void);
 /// Monotonic clock in nanoseconds.
 uint64_t tg_monotonic_ns(void);
 int tg_errno(void);

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import TidegateHTTP
 import TidegateServer
 import TidegateTransport
 
@@ -12,7 +13,7 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Serve the admission webhook over HTTPS (HTTP/1.1 and HTTP/2).",
         discussion: """
-            Admission endpoints (TLS only): POST /validate, POST /mutate. Health and metrics on both ports: GET /healthz, /readyz, /metrics. Every option can also come from the environment: TIDEGATE_LISTEN, TIDEGATE_TLS_CERT, TIDEGATE_TLS_KEY, TIDEGATE_POLICY, TIDEGATE_HEALTH_LISTEN, TIDEGATE_CLIENT_CA, TIDEGATE_DEV, TIDEGATE_LOG_LEVEL, TIDEGATE_EVENT_LOOPS. Certificate and policy files are reloaded when they change (and on SIGHUP); SIGTERM drains and exits 0.
+            Admission endpoints (TLS only): POST /validate, POST /mutate. Health and metrics on both ports: GET /healthz, /readyz, /metrics. Every option can also come from the environment: TIDEGATE_LISTEN, TIDEGATE_TLS_CERT, TIDEGATE_TLS_KEY, TIDEGATE_POLICY, TIDEGATE_HEALTH_LISTEN, TIDEGATE_CLIENT_CA, TIDEGATE_DEV, TIDEGATE_LOG_LEVEL, TIDEGATE_EVENT_LOOPS, TIDEGATE_IDLE_POLL. Certificate and policy files are reloaded when they change (and on SIGHUP); SIGTERM drains and exits 0.
             """)
 
     @Option(name: .long, help: ArgumentHelp("Admission (TLS) address. Default 0.0.0.0:8443.", valueName: "ADDR:PORT"))
@@ -45,11 +46,20 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("event-loops"), help: "Event-loop threads. Default: one per core.")
     var eventLoops: Int?
 
+    @Option(
+        name: .customLong("idle-poll"),
+        help: ArgumentHelp(
+            "After serving, how long an event loop polls for the next request before it sleeps. Default 0 (off).",
+            discussion: "A Go duration up to 1ms, such as 100us. On virtual machines it saves a wake-up per request that follows within the window (lower latency for steady one-at-a-time traffic), for up to that much CPU per request; it never polls while every core is busy.",
+            valueName: "DURATION"))
+    var idlePoll: String?
+
     func run() throws {
         let env = Environment()
         let level = Logger.Level(rawValue: logLevel ?? env["TIDEGATE_LOG_LEVEL"] ?? "info") ?? .info
         let logger = Logger(label: "tidegate") { JSONLogHandler(label: $0, level: level) }
 
+        let idlePoll = try (self.idlePoll ?? env["TIDEGATE_IDLE_POLL"]).map(Self.parseIdlePoll)
         let (host, port) = try Self.address(listen ?? env["TIDEGATE_LISTEN"] ?? "0.0.0.0:8443", flag: "--listen")
         let (healthHost, healthPort) = try Self.address(healthListen ?? env["TIDEGATE_HEALTH_LISTEN"] ?? "0.0.0.0:8081", flag: "--health-listen")
         var cert = tlsCert ?? env["TIDEGATE_TLS_CERT"]
@@ -89,6 +99,7 @@ struct ServeCommand: ParsableCommand {
             guard loops > 0 else { throw CLIError("--event-loops must be at least 1") }
             configuration.transport.eventLoops = loops
         }
+        if let idlePoll { configuration.transport.idlePoll = idlePoll }
         let server: WebhookServer
         do {
             server = try WebhookServer(configuration: configuration, logger: logger)
@@ -100,6 +111,15 @@ struct ServeCommand: ParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
+    }
+
+    /// `--idle-poll`: a Go duration from 0 ("0" alone is fine, as in Go) to 1 ms.
+    static func parseIdlePoll(_ text: String) throws -> Duration {
+        if text == "0" { return .zero }
+        guard let duration = GoDuration.parse(text), duration <= TransportConfiguration.longestIdlePoll else {
+            throw CLIError("--idle-poll \(text): expected a duration from 0 to 1ms, such as 100us")
+        }
+        return duration
     }
 
     /// `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all addresses).

@@ -40,6 +40,11 @@ public final class ServerMetrics: Sendable {
              "Connections closed by a deadline, by phase (handshake, idle, request_read, request_deadline: the peer's ?timeout=, write).")
     }
 
+    static var idlePolls: MetricNameDescriptor {
+        name("idle_polls", "total",
+             "Event-loop waits after serving, by outcome (event: the next request came while polling, saving a wake-up; expired: it did not; busy: not polled, no core free).")
+    }
+
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         // Both series exist from the start, so a dashboard sees zero rather than nothing.
@@ -129,7 +134,7 @@ public final class ServerMetrics: Sendable {
         }
     }
 
-    /// Exports the open-connection gauge, TLS handshake failures and timeouts from `metrics` on every scrape.
+    /// Exports the open-connection gauge, TLS handshake failures, timeouts and idle polls from `metrics` on every scrape.
     public func observe(_ metrics: TransportMetrics) {
         transport.withLock { $0.source = metrics }
     }
@@ -156,6 +161,7 @@ public final class ServerMetrics: Sendable {
             }
             collect(snapshot.handshakeFailures, Self.handshakeFailures, "reason")
             collect(snapshot.timeouts, Self.timeouts, "phase")
+            collect(snapshot.idlePolls, Self.idlePolls, "outcome")
             return (snapshot, fresh)
         }
         guard let snapshot else { return }

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import TidegateTransport
+
+/// An event loop polls for the next request only after serving one, only while a core is free,
+/// and never when switched off.
+@Suite("Idle poll")
+struct IdlePollTests {
+    @Test("runnable threads are read from /proc/loadavg's fourth field", arguments: [
+        ("0.42 0.37 0.31 2/187 12345\n", 2),
+        ("12.00 8.50 4.25 17/1024 999999\n", 17),
+        ("0.00 0.00 0.00 1/64 1", 1),
+        ("0.42 0.37 0.31 /187 12345\n", nil),  // no count
+        ("0.42 0.37 2/187 12345\n", nil),  // a field short: "12345" has no slash
+        ("0.42 0.37 0.31 2 187\n", nil),  // no slash
+        ("", nil),
+        ("0.42 0.37 0.31 9999999999/1 1\n", nil),  // implausibly many digits
+    ] as [(String, Int?)])
+    func runnableThreads(text: String, expected: Int?) {
+        let parsed = Array(text.utf8).withUnsafeBytes { IdlePoll.runnableThreads(inLoadAverage: $0) }
+        #expect(parsed == expected)
+    }
+
+    @Test("a core is free while no more threads want to run than there are cores (the poller counts itself)", arguments: [
+        (1, 1, true), (2, 2, true), (1, 2, true), (3, 2, false), (2, 1, false), (9, 8, false),
+    ])
+    func coreIsFree(runnable: Int, cores: Int, free: Bool) {
+        #expect(IdlePoll.coreIsFree(runnableThreads: runnable, cores: cores) == free)
+    }
+
+    @Test("this machine's /proc/loadavg reads (so the poll is not silently off)")
+    func loadAverageReadable() throws {
+        let text = try String(contentsOfFile: "/proc/loadavg", encoding: .utf8)
+        let runnable = Array(text.utf8).withUnsafeBytes { IdlePoll.runnableThreads(inLoadAverage: $0) }
+        #expect((runnable ?? 0) >= 1, "\(text)")  // at least the reading thread
+    }
+
+    @Test("longer than 1 ms or negative is refused before anything starts", arguments: [
+        Duration.milliseconds(2), Duration.microseconds(-1),
+    ])
+    func outOfRangeRefused(window: Duration) {
+        let server = TransportServer(
+            configuration: TransportConfiguration(eventLoops: 1, idlePoll: window), listeners: [],
+            logger: .init(label: "idle-poll-test"))
+        #expect(throws: TransportError.invalidConfiguration("idlePoll must be between 0 and 1 ms")) { try server.start() }
+    }
+
+    /// Every wait after a served turn ends in exactly one counted outcome (event, expired or busy:
+    /// which one depends on the machine, so only the total is asserted).
+    @Test("served requests are followed by polls when on, by none when off", arguments: [
+        Duration.microseconds(200), .zero,
+    ])
+    func pollsFollowServedRequests(window: Duration) throws {
+        let server = try TestServer(configuration: TransportConfiguration(eventLoops: 1, idlePoll: window))
+        defer { server.stop() }
+        let client = try RawClient(port: server.plainPort)
+        for _ in 0..<20 {
+            client.send(simpleRequest)
+            #expect(client.read(until: "\r\n\r\n").contains("200 OK"))
+        }
+        let polls = server.metrics.idlePolls.values.reduce(0, +)
+        if window == .zero {
+            #expect(polls == 0)
+        } else {
+            #expect(polls >= 1)
+        }
+    }
+
+    @Test("an idle server does not poll: the count stops once clients stop")
+    func idleServerDoesNotPoll() throws {
+        let server = try TestServer(configuration: TransportConfiguration(eventLoops: 1, idlePoll: .milliseconds(1)))
+        defer { server.stop() }
+        #expect(server.metrics.idlePolls.values.reduce(0, +) == 0, "polled before serving anything")
+        do {
+            let client = try RawClient(port: server.plainPort)
+            client.send(simpleRequest)
+            #expect(client.read(until: "\r\n\r\n").contains("200 OK"))
+        }
+        // The closed connection's last turn may still poll once; after that the count must hold.
+        #expect(eventually { server.metrics.openConnections == 0 })
+        usleep(20_000)
+        let settled = server.metrics.idlePolls.values.reduce(0, +)
+        usleep(200_000)
+        #expect(server.metrics.idlePolls.values.reduce(0, +) == settled)
+    }
+}
