@@ -99,6 +99,10 @@ extension HTTP2ServerSession {
                 reject(stream, .bodyTooLarge, requestComplete: endStream)
             } else if endStream {
                 dispatch(stream)
+            } else if let target = stream.target, let limit = RequestTimeout.of(target: target) {
+                // The body is still to come: the client's own time for it starts now.
+                stream.deadline = MonotonicTime.deadline(after: MonotonicTime.now(), limit)
+                streamsWithDeadline += 1
             }
         case NGHTTP2_DATA.rawValue:
             guard endStream, let stream = openStream(hd.stream_id), !stream.responded else { return }
@@ -133,6 +137,7 @@ extension HTTP2ServerSession {
         if recentStream?.id == id { recentStream = nil }
         guard let stream = streams.removeValue(forKey: id) else { return }
         bufferedBodyBytes -= stream.body.count
+        if stream.deadline != nil { streamsWithDeadline -= 1 }
         if stream.responseComplete { completedStreams += 1 }
         // Clients with nothing left in flight may not answer the shutdown PING; do not wait for it.
         if shuttingDown, streams.isEmpty { sendFinalGoaway() }

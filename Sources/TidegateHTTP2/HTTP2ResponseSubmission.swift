@@ -33,7 +33,7 @@ extension HTTP2ServerSession {
         respond(stream, response, requestComplete: requestComplete)
     }
 
-    private func releaseBody(of stream: HTTP2Stream) {
+    func releaseBody(of stream: HTTP2Stream) {
         bufferedBodyBytes -= stream.body.count
         stream.body = []
     }

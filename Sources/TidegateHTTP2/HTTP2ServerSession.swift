@@ -27,6 +27,9 @@ public final class HTTP2ServerSession {
     var peakBufferedBodyBytes = 0
     var prematureResets = 0
     var completedStreams = 0
+    /// Open streams that have a `deadline` (some may have been answered since): zero spares
+    /// `nextRequestDeadline` a walk over the streams.
+    var streamsWithDeadline = 0
     var failed = false
     /// Failed on a control-frame flood: the queued replies are what the peer was after, so none
     /// of them goes out.
@@ -125,6 +128,35 @@ public final class HTTP2ServerSession {
     /// Streams with a request still arriving or an answer still leaving.
     public var openStreamCount: Int { streams.count }
     public var hasOpenStreams: Bool { !streams.isEmpty }
+
+    /// The earliest deadline among requests still arriving, from their `?timeout=`
+    /// (`MonotonicTime`). Past it the client has given up on that request.
+    public var nextRequestDeadline: UInt64? {
+        guard streamsWithDeadline > 0 else { return nil }
+        var earliest: UInt64?
+        for stream in streams.values where !stream.responded {
+            if let due = stream.deadline, due < earliest ?? .max { earliest = due }
+        }
+        return earliest
+    }
+
+    /// Resets (CANCEL) every stream whose request is still arriving past its deadline: nobody
+    /// waits for its answer, and its body stops counting against the connection. Other streams go
+    /// on. Returns how many were reset; their RST_STREAM frames are in `takeOutput`.
+    public func expireRequests(now: UInt64) -> Int {
+        guard streamsWithDeadline > 0, let session else { return 0 }
+        var expired = 0
+        for stream in streams.values where !stream.responded {
+            guard let due = stream.deadline, due <= now else { continue }
+            stream.deadline = nil
+            streamsWithDeadline -= 1
+            stream.responded = true
+            releaseBody(of: stream)
+            _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id, NGHTTP2_CANCEL.rawValue)
+            expired += 1
+        }
+        return expired
+    }
 
     /// No stream in flight and nothing to write: the idle timeout may run.
     public var isIdle: Bool { streams.isEmpty && !hasPendingOutput }

@@ -26,6 +26,9 @@ final class HTTP2Stream {
     var declaredLength: Int?
     var body: [UInt8] = []
     var rejection: Rejection?
+    /// When the client's own time for the request (`?timeout=` on `:path`) runs out while its
+    /// body is still arriving (`MonotonicTime`); nil without one, and once answered or reset.
+    var deadline: UInt64?
 
     /// The answer has been submitted; later request bytes are discarded.
     var responded = false

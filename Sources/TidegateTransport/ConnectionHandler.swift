@@ -19,6 +19,15 @@ public protocol ConnectionHandler: AnyObject {
     /// (kube-apiserver's `?timeout=`). The request-read deadline is then the earlier of the two.
     var requestTimeLimit: Duration? { get }
 
+    /// A moment (`MonotonicTime`, CLOCK_MONOTONIC nanoseconds) by which the handler wants
+    /// `deadlinePassed` called while the connection stays open: an HTTP/2 stream's own `?timeout=`,
+    /// where only that stream ends. Asked after every call into the handler. Default: none.
+    var requestDeadline: UInt64? { get }
+
+    /// `requestDeadline` has passed: end what it bounded (HTTP/2: reset the streams whose time is
+    /// up) and say how many requests that was, for the timeout metrics. Default: nothing.
+    func deadlinePassed(now: UInt64, output: inout [UInt8]) -> (expired: Int, disposition: ConnectionDisposition)
+
     /// The server is draining: finish in-flight work and say goodbye (HTTP/2 GOAWAY, HTTP/1.1
     /// close after the current response). Return `.keepOpen` to be given the grace period.
     func shutdownRequested(output: inout [UInt8]) -> ConnectionDisposition
@@ -30,6 +39,10 @@ public protocol ConnectionHandler: AnyObject {
 extension ConnectionHandler {
     public func closed() {}
     public var requestTimeLimit: Duration? { nil }
+    public var requestDeadline: UInt64? { nil }
+    public func deadlinePassed(now: UInt64, output: inout [UInt8]) -> (expired: Int, disposition: ConnectionDisposition) {
+        (0, .keepOpen)
+    }
 }
 
 /// What the transport does with the connection after a handler call.

@@ -588,6 +588,7 @@ final class EventLoop: @unchecked Sendable {
         switch connection.phase {
         case .idle: consider(connection.lastActivity &+ settings.idleTimeout, "idle")
         case .readingRequest:
+            if let due = connection.handler?.requestDeadline { consider(due, Self.handlerDeadlinePhase) }
             if let asked = connection.handler?.requestTimeLimit, asked.nanoseconds < settings.requestReadTimeout {
                 // Past the peer's own deadline nobody reads the answer: stop waiting for the request.
                 consider(connection.phaseStart &+ asked.nanoseconds, "request_deadline")
@@ -617,11 +618,44 @@ final class EventLoop: @unchecked Sendable {
                 schedule(connection)
                 continue
             }
+            if phase == Self.handlerDeadlinePhase {
+                handlerDeadlinePassed(connection)
+                continue
+            }
             if phase == "handshake" { settings.metrics.handshakeFailed(reason: "timeout") }
             if phase != "drain" { settings.metrics.timedOut(phase: phase) }
             settings.logger.debug("connection timed out", metadata: ["peer": "\(connection.peer)", "phase": "\(phase)"])
             closeConnection(connection)
         }
+    }
+
+    /// The phase name of a deadline the handler keeps (it ends requests, not the connection).
+    private static let handlerDeadlinePhase = "handler"
+
+    private func handlerDeadlinePassed(_ connection: Connection) {
+        guard let handler = connection.handler else { return }
+        let (expired, disposition) = handler.deadlinePassed(now: now, output: &connection.output)
+        for _ in 0..<expired { settings.metrics.timedOut(phase: "request_deadline") }
+        guard apply(disposition, to: connection) else { return }
+        if connection.pendingOutput > 0, connection.writable {
+            guard flush(connection) else { return }
+        }
+        if connection.closeAfterFlush, connection.pendingOutput == 0 {
+            closeConnection(connection)
+            return
+        }
+        if let again = handler.requestDeadline, again <= now {
+            // Told its deadline passed, the handler still reports it: serving it again would spin.
+            settings.logger.error("handler kept a passed deadline; closing", metadata: ["peer": "\(connection.peer)"])
+            closeConnection(connection)
+            return
+        }
+        let phase = handler.timeoutPhase
+        if phase != connection.phase {
+            connection.phase = phase
+            connection.phaseStart = now
+        }
+        schedule(connection)
     }
 
     // MARK: Draining and closing

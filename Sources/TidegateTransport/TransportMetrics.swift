@@ -29,7 +29,8 @@ public final class TransportMetrics: Sendable {
         /// Failed TLS handshakes by reason ("timeout", "connection_closed", or OpenSSL's reason
         /// such as "unsupported_protocol", "http_request", "peer_did_not_return_a_certificate").
         public var handshakeFailures: [String: Int]
-        /// Connections closed by a timeout, by phase ("handshake", "idle", "request_read", "write").
+        /// Connections closed by a timeout, by phase ("handshake", "idle", "request_read", "write",
+        /// "request_deadline"); an HTTP/2 stream reset by its own deadline counts as "request_deadline".
         public var timeouts: [String: Int]
         /// Event-loop waits that began by polling, by outcome ("event": the next event came while
         /// polling, "expired": it did not, the loop slept; "busy": not polled, no core was free).

@@ -12,7 +12,7 @@ struct AbuseTests {
         import socket, ssl, struct, sys
         port, ca, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
         ctx = ssl.create_default_context(cafile=ca)
-        ctx.set_alpn_protocols(["h2"] if mode == "h2-violation" else ["http/1.1"])
+        ctx.set_alpn_protocols(["h2"] if mode.startswith("h2-") else ["http/1.1"])
         s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30), server_hostname="localhost")
         if mode == "many-headers":
             fields = "".join("X-Filler-%d: v\\r\\n" % i for i in range(10000))
@@ -24,6 +24,40 @@ struct AbuseTests {
             # Client preface, empty SETTINGS, then a DATA frame on stream 0 (a connection error).
             request = b"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n" + struct.pack(">I", 0)[1:] + b"\\x04\\x00" + struct.pack(">I", 0)
             request += struct.pack(">I", 4)[1:] + b"\\x00\\x00" + struct.pack(">I", 0) + b"abcd"
+        def h2_frame(kind, flags, stream, payload):
+            return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", stream) + payload
+        def hpack_literal(fields):  # literal fields without indexing, new names, no Huffman (all < 127 bytes)
+            return b"".join(b"\\x00" + bytes([len(n)]) + n.encode() + bytes([len(v)]) + v.encode() for n, v in fields)
+        if mode == "h2-past-timeout":
+            # Stream 1 says it waits 1 s, then sends 100 of its 5,000 body bytes and stops.
+            request = b"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n" + h2_frame(4, 0, 0, b"")
+            request += h2_frame(1, 4, 1, hpack_literal([(":method", "POST"), (":scheme", "https"),
+                (":path", "/validate?timeout=1s"), (":authority", "localhost"),
+                ("content-type", "application/json"), ("content-length", "5000")]))
+            request += h2_frame(0, 0, 1, b"{" * 100)
+            s.sendall(request)
+            buffered, answered = b"", False
+            while not answered:
+                chunk = s.recv(65536)
+                if not chunk:
+                    print("connection closed")
+                    sys.exit(0)
+                buffered += chunk
+                while len(buffered) >= 9 and len(buffered) >= 9 + int.from_bytes(buffered[:3], "big"):
+                    length, kind = int.from_bytes(buffered[:3], "big"), buffered[3]
+                    stream = int.from_bytes(buffered[5:9], "big") & 0x7FFFFFFF
+                    payload, buffered = buffered[9:9 + length], buffered[9 + length:]
+                    if kind == 3:
+                        print("RST_STREAM stream=%d error=%d" % (stream, int.from_bytes(payload, "big")))
+                        # Same connection, a new stream: it must still be served.
+                        s.sendall(h2_frame(1, 5, 3, hpack_literal([(":method", "GET"), (":scheme", "https"),
+                            (":path", "/healthz"), (":authority", "localhost")])))
+                    elif kind == 1 and stream == 3:
+                        print("HEADERS stream=3")
+                        answered = True
+                    elif kind == 7:
+                        print("GOAWAY")
+            sys.exit(0)
         try:
             s.sendall(request)
         except OSError:
@@ -127,6 +161,21 @@ struct AbuseTests {
         // Closed by the request's own deadline (1 s), not the server's request-read limit (10 s).
         #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_deadline"}"#) == 1)
         #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_read"}"#) == 0)
+        try stillServes(server)
+    }
+
+    @Test("HTTP/2: a body still missing when the stream's ?timeout= passes: that stream is reset, the connection serves on")
+    func http2BodyPastTheRequestTimeout() throws {
+        let server = try InProcessServer()
+        defer { server.stop() }
+        let result = try raw("h2-past-timeout", server)
+        #expect(result.stdout.contains("RST_STREAM stream=1 error=8"), "\(result.stdout) \(result.stderr)")  // CANCEL
+        #expect(result.stdout.contains("HEADERS stream=3"), "\(result.stdout) \(result.stderr)")
+        #expect(!result.stdout.contains("GOAWAY") && !result.stdout.contains("connection closed"))
+        #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_deadline"}"#) == 1)
+        #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_read"}"#) == 0)
+        #expect(try server.metric(#"tidegate_http_requests_total{endpoint="validate",code="200"}"#) == 0,
+                "an incomplete body must never reach the engine")
         try stillServes(server)
     }
 

@@ -37,6 +37,15 @@ final class HTTP2ConnectionHandler: ConnectionHandler {
         return session.hasOpenStreams ? .readingRequest : .idle
     }
 
+    var requestDeadline: UInt64? { session?.nextRequestDeadline }
+
+    func deadlinePassed(now: UInt64, output: inout [UInt8]) -> (expired: Int, disposition: ConnectionDisposition) {
+        guard let session else { return (0, .closeNow) }
+        let expired = session.expireRequests(now: now)
+        session.takeOutput(into: &output)
+        return (expired, session.wantsClose ? .closeAfterFlush : .keepOpen)
+    }
+
     func shutdownRequested(output: inout [UInt8]) -> ConnectionDisposition {
         guard let session else { return .closeNow }
         session.beginGracefulShutdown()

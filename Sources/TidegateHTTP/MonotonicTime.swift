@@ -1,0 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The clock deadlines are kept in across the layers: CLOCK_MONOTONIC, in nanoseconds (the same
+/// clock the transport's event loops read), so a codec can set a deadline the transport enforces.
+public enum MonotonicTime {
+    public static func now() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
+    }
+
+    /// `start` plus `duration` (positive), saturating instead of wrapping.
+    public static func deadline(after start: UInt64, _ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0, attoseconds >= 0 else { return start }
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return .max }
+        let (sum, wrapped) = start.addingReportingOverflow(whole &+ UInt64(attoseconds / 1_000_000_000))
+        return wrapped ? .max : sum
+    }
+}
