@@ -629,6 +629,20 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// After a handler call outside reading (deadline, drain): applies its disposition and sends
+    /// what it wrote. Returns false when the connection was closed.
+    private func settle(_ connection: Connection, after disposition: ConnectionDisposition) -> Bool {
+        guard apply(disposition, to: connection) else { return false }
+        if connection.pendingOutput > 0, connection.writable {
+            guard flush(connection) else { return false }
+        }
+        if connection.closeAfterFlush, connection.pendingOutput == 0 {
+            closeConnection(connection)
+            return false
+        }
+        return true
+    }
+
     /// The phase name of a deadline the handler keeps (it ends requests, not the connection).
     private static let handlerDeadlinePhase = "handler"
 
@@ -636,14 +650,7 @@ final class EventLoop: @unchecked Sendable {
         guard let handler = connection.handler else { return }
         let (expired, disposition) = handler.deadlinePassed(now: now, output: &connection.output)
         for _ in 0..<expired { settings.metrics.timedOut(phase: "request_deadline") }
-        guard apply(disposition, to: connection) else { return }
-        if connection.pendingOutput > 0, connection.writable {
-            guard flush(connection) else { return }
-        }
-        if connection.closeAfterFlush, connection.pendingOutput == 0 {
-            closeConnection(connection)
-            return
-        }
+        guard settle(connection, after: disposition) else { return }
         if let again = handler.requestDeadline, again <= now {
             // Told its deadline passed, the handler still reports it: serving it again would spin.
             settings.logger.error("handler kept a passed deadline; closing", metadata: ["peer": "\(connection.peer)"])
@@ -678,14 +685,7 @@ final class EventLoop: @unchecked Sendable {
         guard !connection.shutdownAsked, let handler = connection.handler else { return }
         connection.shutdownAsked = true
         let disposition = handler.shutdownRequested(output: &connection.output)
-        guard apply(disposition, to: connection) else { return }
-        if connection.pendingOutput > 0, connection.writable {
-            guard flush(connection) else { return }
-        }
-        if connection.closeAfterFlush, connection.pendingOutput == 0 {
-            closeConnection(connection)
-            return
-        }
+        guard settle(connection, after: disposition) else { return }
         // The drain deadline may be earlier than the connection's current timer.
         schedule(connection)
     }
