@@ -59,10 +59,21 @@ finish() {
 # A field of a JSON document, by a Python expression over `d` (e.g. d["response"]["allowed"]).
 json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps(eval(sys.argv[2])))' "$1" "$2"; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-health=$(free_port)
-while [[ $health == "$port" ]]; do health=$(free_port); done
+# The server binds port 0 and logs the ports it got ({"msg":"listening","listener":"https","port":"N"}):
+# no window in which another process can take a port picked in advance.
+listening_port() { # listening_port LOG LISTENER: the port, or nothing yet
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+for line in open(sys.argv[1], errors="replace"):
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        continue
+    if entry.get("msg") == "listening" and entry.get("listener") == sys.argv[2]:
+        print(entry["port"])
+        break
+PY
+}
 
 # --- certificates and server ---------------------------------------------------------------------
 
@@ -97,15 +108,19 @@ policy_dir=$tmp/volumes/policy
 kubelet_write "$tls_dir" tls.crt="$tmp/certs/tls.crt" tls.key="$tmp/certs/tls.key"
 kubelet_write "$policy_dir" policy.yaml="$root/deploy/base/policy.yaml"
 
-"$bin" serve --listen "127.0.0.1:$port" --health-listen "127.0.0.1:$health" \
+"$bin" serve --listen "127.0.0.1:0" --health-listen "127.0.0.1:0" \
     --tls-cert "$tls_dir/tls.crt" --tls-key "$tls_dir/tls.key" --policy "$policy_dir/policy.yaml" \
     >"$tmp/server.log" 2>&1 &
 server_pid=$!
 
 # Ready means listening with certificate and policy loaded; give it up to 20 s on a busy machine.
 ready=false
+port='' health=''
 for _ in $(seq 200); do
     if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
+    [[ -n $port ]] || port=$(listening_port "$tmp/server.log" https)
+    [[ -n $health ]] || health=$(listening_port "$tmp/server.log" health)
+    if [[ -z $port || -z $health ]]; then sleep 0.1; continue; fi
     if curl -fsS -o /dev/null "http://127.0.0.1:$health/readyz" 2>/dev/null; then ready=true; break; fi
     sleep 0.1
 done
