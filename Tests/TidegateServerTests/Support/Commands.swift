@@ -26,8 +26,9 @@ final class BackgroundCommand: @unchecked Sendable {
         let scratch = NSTemporaryDirectory() + "tidegate-cmd-\(UUID().uuidString)"
         outFile = scratch + ".out"
         errFile = scratch + ".err"
-        FileManager.default.createFile(atPath: outFile, contents: nil)
-        FileManager.default.createFile(atPath: errFile, contents: nil)
+        for file in [outFile, errFile] where !FileManager.default.createFile(atPath: file, contents: nil) {
+            throw ServerTestError("cannot create \(file) for a command's output")
+        }
         if let bound {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
             process.arguments = ["-s", "KILL", "\(bound)"] + arguments
