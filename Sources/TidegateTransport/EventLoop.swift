@@ -75,6 +75,8 @@ final class EventLoop: @unchecked Sendable {
     private var draining = false
     private var drainDeadline: UInt64 = .max
     private var running = true
+    /// Whether this turn handed a connection's bytes to its handler (what makes an idle poll worth it).
+    private var receivedThisTurn = false
     private var peerBuffer = [CChar](repeating: 0, count: 64)
     /// Set by the TLS sockets' BIO callback: whether the last read from the kernel drained the
     /// socket (1), filled the buffer (0), or did not happen (-1).
@@ -135,14 +137,13 @@ final class EventLoop: @unchecked Sendable {
             held.uninstall()
             lines.uninstall()
         }
-        var served = false
         while running {
             let timeout = unfinished.isEmpty ? waitMilliseconds() : 0
             // The turn's answers are written: now its log lines and the values it held.
             lines.flush()
             held.releaseAll()
-            let count = waitForEvents(timeout: timeout, afterServing: served)
-            served = false
+            let count = waitForEvents(timeout: timeout, afterReceiving: receivedThisTurn)
+            receivedThisTurn = false
             now = tg_monotonic_ns()
             if count < 0 {
                 settings.logger.error("epoll_wait failed", metadata: ["errno": "\(tg_errno())"])
@@ -157,7 +158,6 @@ final class EventLoop: @unchecked Sendable {
                 } else if let listener = listeners.first(where: { $0.fd == fd }) {
                     if !draining { acceptBatch(listener) }
                 } else if let connection = connection(for: fd) {
-                    served = true
                     ready(connection, events: event.events)
                 }
             }
@@ -177,10 +177,10 @@ final class EventLoop: @unchecked Sendable {
         settings.logger.debug("event loop stopped", metadata: ["loop": "\(index)"])
     }
 
-    /// epoll_wait; when the turn before served a connection and the loop would now sleep, it
+    /// epoll_wait; when the turn before received a connection's bytes and the loop would now sleep, it
     /// first polls for the next event (see `IdlePoll` for why and within which limits).
-    private func waitForEvents(timeout: Int32, afterServing served: Bool) -> Int32 {
-        guard served, timeout != 0, idlePoll.enabled else {
+    private func waitForEvents(timeout: Int32, afterReceiving received: Bool) -> Int32 {
+        guard received, timeout != 0, idlePoll.enabled else {
             return tg_epoll_wait(epollFD, events, maxEvents, timeout)
         }
         guard idlePoll.coreIsFree() else {
@@ -416,6 +416,7 @@ final class EventLoop: @unchecked Sendable {
                 return false
             }
             connection.lastActivity = now
+            receivedThisTurn = true
             guard let handler = connection.handler else { break }
             let disposition = handler.received(
                 UnsafeRawBufferPointer(start: readBuffer.baseAddress, count: count), output: &connection.output)

@@ -4,7 +4,7 @@ import CTidegateSystem
 import Glibc
 #endif
 
-/// How an event loop waits for its next event after a turn that served a connection: first by
+/// How an event loop waits for its next event after a turn that received a request's bytes: first by
 /// asking epoll without sleeping, for at most `window`, and only then by blocking. Off unless
 /// configured (`--idle-poll`).
 ///
@@ -20,7 +20,8 @@ import Glibc
 /// which cost pod-large 20–45 µs more CPU per request at 16 connections.
 ///
 /// Limits that keep the cost bounded when it is on:
-/// - only after a turn that served a connection: an idle server (timers, reloads) never polls;
+/// - only after a turn that received bytes from a connection: an idle server (timers, reloads,
+///   connections accepted or becoming writable) never polls;
 /// - only while a core is free: the kernel's count of runnable threads (`/proc/loadavg`, this
 ///   thread included) must not exceed the CPUs this process may run on, so polling never takes a
 ///   core another thread is waiting for;

@@ -22,7 +22,7 @@ public struct TransportConfiguration: Sendable {
     public var readBufferSize: Int
     /// listen(2) backlog.
     public var listenBacklog: Int
-    /// After a turn that served a connection, how long a loop keeps asking epoll for the next
+    /// After a turn that received bytes from a connection, how long a loop keeps asking epoll for the next
     /// event before it sleeps (see `IdlePoll`); zero (the default): sleep at once. At most 1 ms.
     public var idlePoll: Duration
 
