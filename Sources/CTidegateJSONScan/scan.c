@@ -11,8 +11,8 @@
 // instructions, and 19.9 -> 17.7 us with the branch predictor cold, as it is between requests
 // (a variant with no open/close branch at all measured slower, 20.9 us: the dependency through
 // the level costs more than the mispredictions it saves). Matching a block's brackets as a
-// whole (PEXT-packed, adjacent pairs removed level by level) measured slower too: the whole
-// 60 KB skipped whole 10.0 -> 12.1 us hot, 18.6 -> 21.4 us mean with the predictor disturbed.
+// whole (PEXT-packed, adjacent pairs removed level by level) measured slower too: 60 KB
+// skipped whole 10.0 -> 12.1 us hot, 18.6 -> 21.4 us mean with the predictor disturbed.
 #include "CTidegateJSONScan.h"
 #include <string.h>
 
