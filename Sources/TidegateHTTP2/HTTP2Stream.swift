@@ -27,7 +27,8 @@ final class HTTP2Stream {
     var body: [UInt8] = []
     var rejection: Rejection?
     /// When the client's own time for the request (`?timeout=` on `:path`) runs out while its
-    /// body is still arriving (`MonotonicTime`); nil without one, and once answered or reset.
+    /// body is still arriving (`MonotonicTime`); nil without one and once reset. Once the stream
+    /// is answered (`responded`) it no longer counts.
     var deadline: UInt64?
 
     /// The answer has been submitted; later request bytes are discarded.
