@@ -76,3 +76,27 @@ struct RequestTimeoutTests {
         #expect(connection.requestTimeLimit == nil, "the next request gives no time")
     }
 }
+
+/// Deadlines are kept as CLOCK_MONOTONIC nanoseconds across the layers.
+@Suite("Monotonic deadlines")
+struct MonotonicDeadlineTests {
+    @Test("a deadline is the start plus the duration, saturating at the clock's end", arguments: [
+        (UInt64(1_000), Duration.seconds(1), UInt64(1_000_001_000)),
+        (1_000, .milliseconds(1.5), 1_501_000),
+        (0, .nanoseconds(1), 1),
+        (UInt64.max - 10, .seconds(1), .max),            // would wrap
+        (5, .seconds(Int64.max), .max),                   // seconds overflow the nanosecond count
+        (7, .zero, 7),
+        (7, .seconds(-1), 7),                             // negative: no time added
+    ] as [(UInt64, Duration, UInt64)])
+    func deadline(start: UInt64, duration: Duration, expected: UInt64) {
+        #expect(MonotonicTime.deadline(after: start, duration) == expected)
+    }
+
+    @Test("the clock does not go backwards")
+    func monotonic() {
+        let first = MonotonicTime.now()
+        let second = MonotonicTime.now()
+        #expect(second >= first && first > 0)
+    }
+}
