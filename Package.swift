@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "TidegatePolicy", targets: ["TidegatePolicy"]),
         .library(name: "TidegateAdmission", targets: ["TidegateAdmission"]),
         .library(name: "TidegateHTTP1", targets: ["TidegateHTTP1"]),
+        .library(name: "TidegateHTTP2", targets: ["TidegateHTTP2"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -11,10 +11,20 @@ let package = Package(
     targets: [
         // libFuzzer's driver entry point, shared by every fuzz executable.
         .target(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
+        // Limits and the echo responder the HTTP targets share.
+        .target(
+            name: "FuzzSupport", dependencies: [.product(name: "TidegateHTTP1", package: "tidegate")],
+            path: "Sources/FuzzSupport"),
         .executableTarget(
             name: "fuzz-http1",
-            dependencies: ["CLibFuzzer", .product(name: "TidegateHTTP1", package: "tidegate")],
+            dependencies: ["CLibFuzzer", "FuzzSupport", .product(name: "TidegateHTTP1", package: "tidegate")],
             path: "Sources/fuzz-http1"),
+        .executableTarget(
+            name: "fuzz-http2",
+            dependencies: [
+                "CLibFuzzer", "FuzzSupport", .product(name: "TidegateHTTP2", package: "tidegate"),
+            ],
+            path: "Sources/fuzz-http2"),
         .executableTarget(
             name: "fuzz-json",
             dependencies: [

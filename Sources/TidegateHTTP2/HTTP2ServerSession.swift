@@ -22,7 +22,9 @@ public final class HTTP2ServerSession {
     /// so most lookups hit it without hashing (see `openStream(_:)`).
     var recentStream: HTTP2Stream?
     /// Request body bytes held across all streams of the connection.
-    var bufferedBodyBytes = 0
+    public internal(set) var bufferedBodyBytes = 0
+    /// The most `bufferedBodyBytes` may reach; past it a stream is answered 503.
+    public var maxBufferedBodyBytes: Int { tuning.maxBufferedBodyBytes }
     /// Largest value `bufferedBodyBytes` reached; tests use it to show caps hold.
     var peakBufferedBodyBytes = 0
     var prematureResets = 0

@@ -1,3 +1,4 @@
+import FuzzSupport
 import TidegateHTTP
 import TidegateHTTP1
 
@@ -13,22 +14,8 @@ enum HTTP1FuzzTarget {
         return 0
     }
 
-    static let limits: HTTPLimits = {
-        var l = HTTPLimits()
-        l.maxBodyBytes = 4096
-        l.maxHeaderBytes = 1024
-        l.maxHeaderCount = 16
-        return l
-    }()
-
-    struct Echo: HTTPResponder {
-        func respond(to request: HTTPRequest) -> HTTPResponse {
-            var h = HTTPHeaders()
-            h.add(name: "x-target", value: request.target)
-            if request.target.hasPrefix("/close") { h.add(name: "connection", value: "close") }
-            return HTTPResponse(status: request.body.isEmpty ? 204 : 200, headers: h, body: request.body)
-        }
-    }
+    static let limits = HTTPFuzzing.limits
+    static let echo = HTTPFuzzing.Echo(closeOnRequest: true)
 
     static func run(_ input: UnsafeRawBufferPointer) {
         let step = Int(input[0] % 17) + 1
@@ -37,7 +24,7 @@ enum HTTP1FuzzTarget {
 
         var whole = HTTP1Connection(limits: limits)
         var wholeOutput: [UInt8] = []
-        var wholeState = whole.receive(message, responder: Echo(), output: &wholeOutput)
+        var wholeState = whole.receive(message, responder: echo, output: &wholeOutput)
         if whole.bufferedByteCount > bound { fatalError("buffered \(whole.bufferedByteCount) > \(bound)") }
 
         var split = HTTP1Connection(limits: limits)
@@ -46,7 +33,7 @@ enum HTTP1FuzzTarget {
         var start = 0
         repeat {
             let end = min(message.count, start + step)
-            splitState = split.receive(UnsafeRawBufferPointer(rebasing: message[start..<end]), responder: Echo(),
+            splitState = split.receive(UnsafeRawBufferPointer(rebasing: message[start..<end]), responder: echo,
                                        output: &splitOutput)
             if split.bufferedByteCount > bound { fatalError("buffered \(split.bufferedByteCount) > \(bound)") }
             start = end
