@@ -37,7 +37,7 @@ while [[ $# -gt 0 ]]; do
     --no-idle) idle=0 ;;
     --out) out="$2"; shift ;;
     --serve-args) serve_args="$2"; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift

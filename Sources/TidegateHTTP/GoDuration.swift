@@ -3,20 +3,23 @@
 public enum GoDuration {
     /// A Go duration: `10s`, `1m30s`, `250ms`, `1.5h`, `2us`, read as Go's `time.ParseDuration`
     /// reads it (whole part in integers, fraction scaled per unit and truncated to the
-    /// nanosecond). Nil for anything else, for zero and negative durations (no time at all is
-    /// not a deadline), and past 24 hours.
-    public static func parse(_ text: String) -> Duration? {
+    /// nanosecond). Nil for anything else, for negative durations, past 24 hours, and for zero
+    /// (no time at all is not a deadline) unless `allowingZero` (then `0`, as in Go, and `0s`,
+    /// `0.0ms` ... are `.zero`).
+    public static func parse(_ text: String, allowingZero: Bool = false) -> Duration? {
         var text = text
-        return text.withUTF8 { parse($0) }
+        return text.withUTF8 { parse($0, allowingZero: allowingZero) }
     }
 
     static let longest: UInt64 = 24 * 3600 * 1_000_000_000
 
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Duration? {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, allowingZero: Bool = false) -> Duration? {
         func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
         var i = 0
         if i < bytes.count, bytes[i] == UInt8(ascii: "+") { i += 1 }
         guard i < bytes.count else { return nil }
+        // Go's one unit-less duration.
+        if allowingZero, bytes.count - i == 1, bytes[i] == UInt8(ascii: "0") { return .zero }
         var total: UInt64 = 0
         while i < bytes.count {
             var whole: UInt64 = 0
@@ -50,7 +53,7 @@ public enum GoDuration {
             guard total <= longest else { return nil }
             i = unitEnd
         }
-        return total > 0 ? .nanoseconds(Int64(total)) : nil
+        return total > 0 ? .nanoseconds(Int64(total)) : allowingZero ? .zero : nil
     }
 
     /// Go's units; `µs` is written with either micro sign (U+00B5 or U+03BC).

@@ -17,7 +17,9 @@ public enum MonotonicTime {
         guard seconds >= 0, attoseconds >= 0 else { return start }
         let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow else { return .max }
-        let (sum, wrapped) = start.addingReportingOverflow(whole &+ UInt64(attoseconds / 1_000_000_000))
+        let (length, longer) = whole.addingReportingOverflow(UInt64(attoseconds / 1_000_000_000))
+        guard !longer else { return .max }
+        let (sum, wrapped) = start.addingReportingOverflow(length)
         return wrapped ? .max : sum
     }
 }

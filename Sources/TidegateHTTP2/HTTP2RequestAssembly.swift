@@ -9,6 +9,9 @@ extension HTTP2ServerSession {
         else { return }
         let id = frame.hd.stream_id
         let stream = HTTP2Stream(id: id)
+        // Headers and body must arrive within the read limit, however slowly they trickle in.
+        stream.deadline = MonotonicTime.deadline(after: MonotonicTime.now(), limits.requestReadTimeout)
+        streamsWithDeadline += 1
         streams[id] = stream
         recentStream = stream
     }
@@ -101,8 +104,11 @@ extension HTTP2ServerSession {
                 dispatch(stream)
             } else if let target = stream.target, let limit = RequestTimeout.of(target: target) {
                 // The body is still to come: the client's own time for it starts now.
-                stream.deadline = MonotonicTime.deadline(after: MonotonicTime.now(), limit)
-                streamsWithDeadline += 1
+                let asked = MonotonicTime.deadline(after: MonotonicTime.now(), limit)
+                if asked < stream.deadline ?? .max {
+                    stream.deadline = asked
+                    stream.deadlineIsClientTimeout = true
+                }
             }
         case NGHTTP2_DATA.rawValue:
             guard endStream, let stream = openStream(hd.stream_id), !stream.responded else { return }

@@ -22,9 +22,7 @@ public final class HTTP2ServerSession {
     /// so most lookups hit it without hashing (see `openStream(_:)`).
     var recentStream: HTTP2Stream?
     /// Request body bytes held across all streams of the connection.
-    public internal(set) var bufferedBodyBytes = 0
-    /// The most `bufferedBodyBytes` may reach; past it a stream is answered 503.
-    public var maxBufferedBodyBytes: Int { tuning.maxBufferedBodyBytes }
+    var bufferedBodyBytes = 0
     /// Largest value `bufferedBodyBytes` reached; tests use it to show caps hold.
     var peakBufferedBodyBytes = 0
     var prematureResets = 0
@@ -131,8 +129,8 @@ public final class HTTP2ServerSession {
     public var openStreamCount: Int { streams.count }
     public var hasOpenStreams: Bool { !streams.isEmpty }
 
-    /// The earliest deadline among requests still arriving, from their `?timeout=`
-    /// (`MonotonicTime`). Past it the client has given up on that request.
+    /// The earliest deadline among requests still arriving (`MonotonicTime`): the read limit
+    /// from their first header frame, or their own `?timeout=` when sooner.
     public var nextRequestDeadline: UInt64? {
         guard streamsWithDeadline > 0 else { return nil }
         var earliest: UInt64?
@@ -143,11 +141,12 @@ public final class HTTP2ServerSession {
     }
 
     /// Resets (CANCEL) every stream whose request is still arriving past its deadline: nobody
-    /// waits for its answer, and its body stops counting against the connection. Other streams go
-    /// on. Returns how many were reset; their RST_STREAM frames are in `takeOutput`.
-    public func expireRequests(now: UInt64) -> Int {
-        guard streamsWithDeadline > 0, let session else { return 0 }
-        var expired = 0
+    /// waits for its answer (past its `?timeout=`), or it is too slow (past the read limit); its
+    /// body stops counting against the connection. Other streams go on. Returns how many were
+    /// reset for each reason; their RST_STREAM frames are in `takeOutput`.
+    public func expireRequests(now: UInt64) -> (pastTheirTimeout: Int, pastReadLimit: Int) {
+        guard streamsWithDeadline > 0, let session else { return (0, 0) }
+        var expired = (pastTheirTimeout: 0, pastReadLimit: 0)
         for stream in streams.values where !stream.responded {
             guard let due = stream.deadline, due <= now else { continue }
             stream.deadline = nil
@@ -155,9 +154,21 @@ public final class HTTP2ServerSession {
             stream.responded = true
             releaseBody(of: stream)
             _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id, NGHTTP2_CANCEL.rawValue)
-            expired += 1
+            if stream.deadlineIsClientTimeout { expired.pastTheirTimeout += 1 } else { expired.pastReadLimit += 1 }
         }
         return expired
+    }
+
+    /// A description of the first bookkeeping invariant that does not hold, nil when all do:
+    /// held body bytes are the open streams' bodies, within the budget; the deadline count is the
+    /// open streams with a deadline. For the fuzz target.
+    @_spi(Testing) public func brokenInvariant() -> String? {
+        let bodies = streams.values.reduce(0) { $0 + $1.body.count }
+        if bufferedBodyBytes != bodies { return "held body bytes \(bufferedBodyBytes), streams' bodies \(bodies)" }
+        if bufferedBodyBytes > tuning.maxBufferedBodyBytes { return "held body bytes \(bufferedBodyBytes) over the budget" }
+        let withDeadline = streams.values.filter { $0.deadline != nil }.count
+        if streamsWithDeadline != withDeadline { return "deadline count \(streamsWithDeadline), streams with one \(withDeadline)" }
+        return nil
     }
 
     /// No stream in flight and nothing to write: the idle timeout may run.
@@ -214,6 +225,7 @@ public final class HTTP2ServerSession {
         streams.removeAll()
         recentStream = nil
         bufferedBodyBytes = 0
+        streamsWithDeadline = 0
     }
 
     // MARK: Setup

@@ -26,10 +26,12 @@ final class HTTP2Stream {
     var declaredLength: Int?
     var body: [UInt8] = []
     var rejection: Rejection?
-    /// When the client's own time for the request (`?timeout=` on `:path`) runs out while its
-    /// body is still arriving (`MonotonicTime`); nil without one and once reset. Once the stream
-    /// is answered (`responded`) it no longer counts.
+    /// By when the request must have arrived (`MonotonicTime`): its first header frame plus the
+    /// read limit, or sooner when the client's own `?timeout=` says so. Nil once reset; once the
+    /// stream is answered (`responded`) it no longer counts.
     var deadline: UInt64?
+    /// Whether `deadline` is the client's `?timeout=` (else the server's read limit).
+    var deadlineIsClientTimeout = false
 
     /// The answer has been submitted; later request bytes are discarded.
     var responded = false

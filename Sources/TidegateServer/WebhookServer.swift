@@ -56,7 +56,12 @@ public final class WebhookServer: Sendable {
             clientAuthentication: auth))
         let admission = service.admissionResponder
         let health = service.healthResponder
-        let limits = configuration.limits
+        let limits = {
+            var limits = configuration.limits
+            // One read limit: the transport's, which HTTP/2 sessions apply per stream.
+            limits.requestReadTimeout = configuration.transport.requestReadTimeout
+            return limits
+        }()
         let connectionLogger = logger
         let transportMetrics = TransportMetrics()
         service.metrics.observe(transportMetrics)

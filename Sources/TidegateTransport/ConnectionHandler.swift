@@ -19,14 +19,19 @@ public protocol ConnectionHandler: AnyObject {
     /// (kube-apiserver's `?timeout=`). The request-read deadline is then the earlier of the two.
     var requestTimeLimit: Duration? { get }
 
-    /// A moment (`MonotonicTime`, CLOCK_MONOTONIC nanoseconds) by which the handler wants
-    /// `deadlinePassed` called while the connection stays open: an HTTP/2 stream's own `?timeout=`,
-    /// where only that stream ends. Asked after every call into the handler. Default: none.
+    /// True for a handler that bounds each request's arrival itself (HTTP/2: per stream, so one
+    /// slow stream does not end the others): the transport's connection-wide request-read
+    /// deadline and `requestTimeLimit` then do not apply; `requestDeadline` does. Default: false.
+    var keepsRequestDeadlines: Bool { get }
+
+    /// While `.readingRequest`, for a handler that `keepsRequestDeadlines`: the moment
+    /// (`MonotonicTime`, CLOCK_MONOTONIC nanoseconds) by which it wants `deadlinePassed` called,
+    /// the connection staying open. Asked after every call into the handler. Default: none.
     var requestDeadline: UInt64? { get }
 
-    /// `requestDeadline` has passed: end what it bounded (HTTP/2: reset the streams whose time is
-    /// up) and say how many requests that was, for the timeout metrics. Default: nothing.
-    func deadlinePassed(now: UInt64, output: inout [UInt8]) -> (expired: Int, disposition: ConnectionDisposition)
+    /// `requestDeadline` has passed: end the requests it bounded (HTTP/2: reset those streams)
+    /// and say how many, for the timeout metrics. Default: nothing.
+    func deadlinePassed(now: UInt64, output: inout [UInt8]) -> ExpiredRequests
 
     /// The server is draining: finish in-flight work and say goodbye (HTTP/2 GOAWAY, HTTP/1.1
     /// close after the current response). Return `.keepOpen` to be given the grace period.
@@ -39,9 +44,25 @@ public protocol ConnectionHandler: AnyObject {
 extension ConnectionHandler {
     public func closed() {}
     public var requestTimeLimit: Duration? { nil }
+    public var keepsRequestDeadlines: Bool { false }
     public var requestDeadline: UInt64? { nil }
-    public func deadlinePassed(now: UInt64, output: inout [UInt8]) -> (expired: Int, disposition: ConnectionDisposition) {
-        (0, .keepOpen)
+    public func deadlinePassed(now: UInt64, output: inout [UInt8]) -> ExpiredRequests {
+        ExpiredRequests(disposition: .keepOpen)
+    }
+}
+
+/// What a handler ended when its `requestDeadline` passed, and what the transport does next.
+public struct ExpiredRequests: Sendable, Equatable {
+    /// Requests past their own `?timeout=` (counted as `request_deadline`).
+    public var pastTheirTimeout: Int
+    /// Requests still arriving at the read limit (counted as `request_read`).
+    public var pastReadLimit: Int
+    public var disposition: ConnectionDisposition
+
+    public init(pastTheirTimeout: Int = 0, pastReadLimit: Int = 0, disposition: ConnectionDisposition) {
+        self.pastTheirTimeout = pastTheirTimeout
+        self.pastReadLimit = pastReadLimit
+        self.disposition = disposition
     }
 }
 
@@ -59,7 +80,8 @@ public enum ConnectionDisposition: Sendable, Equatable {
 public enum ConnectionTimeoutPhase: Sendable, Equatable {
     /// Between requests (keep-alive): closed after `idleTimeout` without a byte.
     case idle
-    /// A request has started but is incomplete: closed `requestReadTimeout` after it started.
+    /// A request has started but is incomplete: closed `requestReadTimeout` after it started
+    /// (unless the handler `keepsRequestDeadlines`).
     case readingRequest
 }
 

@@ -190,10 +190,8 @@ final class EventLoop: @unchecked Sendable {
         let until = tg_monotonic_ns() + idlePoll.windowNanoseconds
         repeat {
             let count = tg_epoll_wait(epollFD, events, maxEvents, 0)
-            if count != 0 {
-                settings.metrics.idlePolled(.event)
-                return count
-            }
+            if count > 0 { settings.metrics.idlePolled(.event) }
+            if count != 0 { return count }
         } while tg_monotonic_ns() < until
         settings.metrics.idlePolled(.expired)
         // A timer may have come due while polling.
@@ -589,8 +587,9 @@ final class EventLoop: @unchecked Sendable {
         switch connection.phase {
         case .idle: consider(connection.lastActivity &+ settings.idleTimeout, "idle")
         case .readingRequest:
-            if let due = connection.handler?.requestDeadline { consider(due, Self.handlerDeadlinePhase) }
-            if let asked = connection.handler?.requestTimeLimit, asked.nanoseconds < settings.requestReadTimeout {
+            if let handler = connection.handler, handler.keepsRequestDeadlines {
+                if let due = handler.requestDeadline { consider(due, Self.handlerDeadlinePhase) }
+            } else if let asked = connection.handler?.requestTimeLimit, asked.nanoseconds < settings.requestReadTimeout {
                 // Past the peer's own deadline nobody reads the answer: stop waiting for the request.
                 consider(connection.phaseStart &+ asked.nanoseconds, "request_deadline")
             } else {
@@ -649,9 +648,10 @@ final class EventLoop: @unchecked Sendable {
 
     private func handlerDeadlinePassed(_ connection: Connection) {
         guard let handler = connection.handler else { return }
-        let (expired, disposition) = handler.deadlinePassed(now: now, output: &connection.output)
-        for _ in 0..<expired { settings.metrics.timedOut(phase: "request_deadline") }
-        guard settle(connection, after: disposition) else { return }
+        let expired = handler.deadlinePassed(now: now, output: &connection.output)
+        for _ in 0..<expired.pastTheirTimeout { settings.metrics.timedOut(phase: "request_deadline") }
+        for _ in 0..<expired.pastReadLimit { settings.metrics.timedOut(phase: "request_read") }
+        guard settle(connection, after: expired.disposition) else { return }
         if let again = handler.requestDeadline, again <= now {
             // Told its deadline passed, the handler still reports it: serving it again would spin.
             settings.logger.error("handler kept a passed deadline; closing", metadata: ["peer": "\(connection.peer)"])

@@ -26,6 +26,11 @@ import Glibc
 ///   thread included) must not exceed the CPUs this process may run on, so polling never takes a
 ///   core another thread is waiting for;
 /// - at most `window` of CPU per served turn (a 100 µs window: 1 % of a core at 100 requests/s).
+///
+/// In a container the two sides of the free-core test have different scopes: `/proc/loadavg`
+/// counts the whole node's runnable threads, the CPUs are this process's affinity (all of the
+/// node's, unless CPU-pinned). A pod pinned to few CPUs of a busy node therefore rarely polls;
+/// one limited only by a CPU quota polls out of that quota (at most the window per request).
 struct IdlePoll: ~Copyable {
     /// Why a poll ended, as counted in `TransportMetrics` (`tidegate_idle_polls_total{outcome}`).
     enum Outcome: String, CaseIterable, Sendable {

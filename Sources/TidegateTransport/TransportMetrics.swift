@@ -30,10 +30,12 @@ public final class TransportMetrics: Sendable {
         /// such as "unsupported_protocol", "http_request", "peer_did_not_return_a_certificate").
         public var handshakeFailures: [String: Int]
         /// Connections closed by a timeout, by phase ("handshake", "idle", "request_read", "write",
-        /// "request_deadline"); an HTTP/2 stream reset by its own deadline counts as "request_deadline".
+        /// "request_deadline"); an HTTP/2 stream reset by its read limit or its own `?timeout=`
+        /// counts as "request_read" or "request_deadline".
         public var timeouts: [String: Int]
-        /// Event-loop waits that began by polling, by outcome ("event": the next event came while
-        /// polling, "expired": it did not, the loop slept; "busy": not polled, no core was free).
+        /// Event-loop waits after a turn that received bytes, with idle polling on, by outcome
+        /// ("event": the next event came while polling, "expired": it did not and the loop slept;
+        /// "busy": no core was free, so the loop slept without polling).
         public var idlePolls: [String: Int]
 
         public var totalHandshakeFailures: Int { handshakeFailures.values.reduce(0, +) }

@@ -77,6 +77,25 @@ struct RequestTimeoutTests {
     }
 }
 
+/// Duration flags (`--idle-poll`) also take zero, written the ways Go reads it.
+@Suite("Go durations that may be zero")
+struct ZeroDurationTests {
+    @Test("zero is accepted when allowed, in Go's spellings; everything else reads as without", arguments: [
+        ("0", Duration.zero), ("+0", .zero), ("0s", .zero), ("0us", .zero), ("0.0ms", .zero), ("0h0m", .zero),
+        ("100us", .microseconds(100)), ("1ms", .milliseconds(1)),
+        ("00", nil), ("0.", nil), ("0x", nil), ("", nil), ("us", nil),
+        ("-0s", nil),  // a minus sign is refused, even on zero
+    ] as [(String, Duration?)])
+    func allowingZero(text: String, expected: Duration?) {
+        #expect(GoDuration.parse(text, allowingZero: true) == expected)
+    }
+
+    @Test("without allowing it, zero is no duration", arguments: ["0", "0s", "0.0ms"])
+    func zeroRefused(text: String) {
+        #expect(GoDuration.parse(text) == nil)
+    }
+}
+
 /// Deadlines are kept as CLOCK_MONOTONIC nanoseconds across the layers.
 @Suite("Monotonic deadlines")
 struct MonotonicDeadlineTests {
@@ -88,6 +107,7 @@ struct MonotonicDeadlineTests {
         (5, .seconds(Int64.max), .max),                   // seconds overflow the nanosecond count
         (7, .zero, 7),
         (7, .seconds(-1), 7),                             // negative: no time added
+        (0, .seconds(Int64(UInt64.max / 1_000_000_000)) + .nanoseconds(999_999_999), .max),  // whole + fraction wraps
     ] as [(UInt64, Duration, UInt64)])
     func deadline(start: UInt64, duration: Duration, expected: UInt64) {
         #expect(MonotonicTime.deadline(after: start, duration) == expected)

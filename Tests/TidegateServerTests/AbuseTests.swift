@@ -28,11 +28,13 @@ struct AbuseTests {
             return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", stream) + payload
         def hpack_literal(fields):  # literal fields without indexing, new names, no Huffman (all < 127 bytes)
             return b"".join(b"\\x00" + bytes([len(n)]) + n.encode() + bytes([len(v)]) + v.encode() for n, v in fields)
-        if mode == "h2-past-timeout":
-            # Stream 1 says it waits 1 s, then sends 100 of its 5,000 body bytes and stops.
+        if mode in ("h2-past-timeout", "h2-past-read-limit"):
+            # Stream 1 sends 100 of its 5,000 body bytes and stops: past its own 1 s, or (asking
+            # for 30 s) past the server's read limit.
             request = b"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n" + h2_frame(4, 0, 0, b"")
+            path = "/validate?timeout=1s" if mode == "h2-past-timeout" else "/validate?timeout=30s"
             request += h2_frame(1, 4, 1, hpack_literal([(":method", "POST"), (":scheme", "https"),
-                (":path", "/validate?timeout=1s"), (":authority", "localhost"),
+                (":path", path), (":authority", "localhost"),
                 ("content-type", "application/json"), ("content-length", "5000")]))
             request += h2_frame(0, 0, 1, b"{" * 100)
             s.sendall(request)
@@ -176,6 +178,19 @@ struct AbuseTests {
         #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_read"}"#) == 0)
         #expect(try server.metric(#"tidegate_http_requests_total{endpoint="validate",code="200"}"#) == 0,
                 "an incomplete body must never reach the engine")
+        try stillServes(server)
+    }
+
+    @Test("HTTP/2: a stream still arriving at the server's read limit is reset alone; the connection serves on")
+    func http2BodyPastTheReadLimit() throws {
+        let server = try InProcessServer(requestReadTimeout: .seconds(1))
+        defer { server.stop() }
+        let result = try raw("h2-past-read-limit", server)
+        #expect(result.stdout.contains("RST_STREAM stream=1 error=8"), "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("HEADERS stream=3"), "\(result.stdout) \(result.stderr)")
+        #expect(!result.stdout.contains("GOAWAY") && !result.stdout.contains("connection closed"))
+        #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_read"}"#) == 1)
+        #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_deadline"}"#) == 0)
         try stillServes(server)
     }
 

@@ -5,7 +5,8 @@ import Testing
 @Suite("--idle-poll")
 struct IdlePollFlagTests {
     @Test("--idle-poll 250us: served requests are followed by counted polls; default and 0: none",
-          arguments: [([String](), false), (["--idle-poll", "0"], false), (["--idle-poll", "250us"], true)])
+          arguments: [([String](), false), (["--idle-poll", "0"], false), (["--idle-poll", "0s"], false),
+                      (["--idle-poll", "250us"], true)])
     func pollsCountedOnMetrics(arguments: [String], polls: Bool) throws {
         let directory = try makeTemporaryDirectory("idle-poll")
         defer { try? FileManager.default.removeItem(atPath: directory) }

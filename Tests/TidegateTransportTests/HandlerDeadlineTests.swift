@@ -9,8 +9,8 @@ import TidegateTransport
 /// when it passes, counts what it ended, and keeps the connection open.
 @Suite("Handler deadlines")
 struct HandlerDeadlineTests {
-    /// On any bytes, asks to be called back 50 ms later; when called, writes "expired" and, unless
-    /// `stuck`, forgets the deadline.
+    /// On any bytes, asks to be called back 50 ms later (and keeps no connection-wide read
+    /// deadline); when called, writes "expired" and, unless `stuck`, forgets the deadline.
     final class DeadlineHandler: ConnectionHandler {
         private var due: UInt64?
         private let stuck: Bool
@@ -21,12 +21,18 @@ struct HandlerDeadlineTests {
             return .keepOpen
         }
         var timeoutPhase: ConnectionTimeoutPhase { due == nil ? .idle : .readingRequest }
+        var keepsRequestDeadlines: Bool { true }
         var requestDeadline: UInt64? { due }
-        func deadlinePassed(now: UInt64, output: inout [UInt8]) -> (expired: Int, disposition: ConnectionDisposition) {
+        func deadlinePassed(now: UInt64, output: inout [UInt8]) -> ExpiredRequests {
             output.append(contentsOf: Array("expired\n".utf8))
             if !stuck { due = nil }
-            return (1, .keepOpen)
+            // The first expiry is a client's own timeout, later ones the read limit.
+            expiries += 1
+            return expiries == 1
+                ? ExpiredRequests(pastTheirTimeout: 1, disposition: .keepOpen)
+                : ExpiredRequests(pastReadLimit: 1, disposition: .keepOpen)
         }
+        private var expiries = 0
         func shutdownRequested(output: inout [UInt8]) -> ConnectionDisposition { .closeNow }
     }
 
@@ -39,7 +45,7 @@ struct HandlerDeadlineTests {
         return server
     }
 
-    @Test("a passed handler deadline is served on the open connection and counted as request_deadline")
+    @Test("a passed handler deadline is served on the open connection and counted by reason")
     func servedAndCounted() throws {
         let server = try start(stuck: false)
         defer { server.shutdown(gracePeriod: .seconds(5)) }
@@ -49,7 +55,10 @@ struct HandlerDeadlineTests {
         // Again on the same connection: it was neither closed nor left with a stale timer.
         client.send("again")
         #expect(client.read(until: "expired\n").hasSuffix("expired\n"))
-        #expect(eventually { server.metrics.snapshot().timeouts["request_deadline"] == 2 })
+        #expect(eventually {
+            let timeouts = server.metrics.snapshot().timeouts
+            return timeouts["request_deadline"] == 1 && timeouts["request_read"] == 1
+        })
         #expect(server.metrics.snapshot().openConnections == 1)
     }
 

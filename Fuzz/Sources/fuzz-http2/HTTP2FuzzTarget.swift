@@ -1,13 +1,13 @@
 import FuzzSupport
 import TidegateHTTP
-import TidegateHTTP2
+@_spi(Testing) import TidegateHTTP2
 
 /// Feeds each input to an HTTP/2 server session (nghttp2 plus Tidegate's callbacks, limits and
 /// request assembly) in reads of a size the first byte picks, as the transport would, and traps
 /// when
-/// - the request bodies it holds leave `0...maxBufferedBodyBytes`;
-/// - a stream that no longer exists keeps its bytes counted (nothing open, bytes still held);
-/// - resetting every request past its `?timeout=` leaves a deadline behind.
+/// - the body bytes it counts are not its open streams' bodies, or exceed the budget;
+/// - its count of streams with a deadline is not the number of such streams;
+/// - resetting every request past its deadline leaves one behind.
 /// AddressSanitizer catches memory errors in the callbacks.
 ///
 /// First byte: bit 0 prepends the client preface and an empty SETTINGS frame (so short inputs
@@ -56,11 +56,6 @@ enum HTTP2FuzzTarget {
     }
 
     static func check(_ session: HTTP2ServerSession) {
-        if session.bufferedBodyBytes < 0 || session.bufferedBodyBytes > session.maxBufferedBodyBytes {
-            fatalError("holding \(session.bufferedBodyBytes) body bytes")
-        }
-        if !session.hasOpenStreams, session.bufferedBodyBytes != 0 {
-            fatalError("no stream open but \(session.bufferedBodyBytes) body bytes held")
-        }
+        if let broken = session.brokenInvariant() { fatalError(broken) }
     }
 }

@@ -59,7 +59,8 @@ struct ServeCommand: ParsableCommand {
         let level = Logger.Level(rawValue: logLevel ?? env["TIDEGATE_LOG_LEVEL"] ?? "info") ?? .info
         let logger = Logger(label: "tidegate") { JSONLogHandler(label: $0, level: level) }
 
-        let idlePoll = try (self.idlePoll ?? env["TIDEGATE_IDLE_POLL"]).map(Self.parseIdlePoll)
+        let idlePoll = try self.idlePoll.map { try Self.parseIdlePoll($0, source: "--idle-poll") }
+            ?? env["TIDEGATE_IDLE_POLL"].map { try Self.parseIdlePoll($0, source: "TIDEGATE_IDLE_POLL") }
         let (host, port) = try Self.address(listen ?? env["TIDEGATE_LISTEN"] ?? "0.0.0.0:8443", flag: "--listen")
         let (healthHost, healthPort) = try Self.address(healthListen ?? env["TIDEGATE_HEALTH_LISTEN"] ?? "0.0.0.0:8081", flag: "--health-listen")
         var cert = tlsCert ?? env["TIDEGATE_TLS_CERT"]
@@ -113,11 +114,10 @@ struct ServeCommand: ParsableCommand {
         }
     }
 
-    /// `--idle-poll`: a Go duration from 0 ("0" alone is fine, as in Go) to 1 ms.
-    static func parseIdlePoll(_ text: String) throws -> Duration {
-        if text == "0" { return .zero }
-        guard let duration = GoDuration.parse(text), duration <= TransportConfiguration.longestIdlePoll else {
-            throw CLIError("--idle-poll \(text): expected a duration from 0 to 1ms, such as 100us")
+    /// `--idle-poll`: a Go duration from 0 (`0`, `0s`, `0us` ...) to 1 ms.
+    static func parseIdlePoll(_ text: String, source: String) throws -> Duration {
+        guard let duration = GoDuration.parse(text, allowingZero: true), duration <= TransportConfiguration.longestIdlePoll else {
+            throw CLIError("\(source) \(text): expected a duration from 0 to 1ms, such as 100us")
         }
         return duration
     }

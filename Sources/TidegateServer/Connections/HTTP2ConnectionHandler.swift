@@ -37,13 +37,18 @@ final class HTTP2ConnectionHandler: ConnectionHandler {
         return session.hasOpenStreams ? .readingRequest : .idle
     }
 
+    /// Each stream has its own read deadline (the read limit, or its `?timeout=` when sooner).
+    var keepsRequestDeadlines: Bool { true }
+
     var requestDeadline: UInt64? { session?.nextRequestDeadline }
 
-    func deadlinePassed(now: UInt64, output: inout [UInt8]) -> (expired: Int, disposition: ConnectionDisposition) {
-        guard let session else { return (0, .closeNow) }
+    func deadlinePassed(now: UInt64, output: inout [UInt8]) -> ExpiredRequests {
+        guard let session else { return ExpiredRequests(disposition: .closeNow) }
         let expired = session.expireRequests(now: now)
         session.takeOutput(into: &output)
-        return (expired, session.wantsClose ? .closeAfterFlush : .keepOpen)
+        return ExpiredRequests(
+            pastTheirTimeout: expired.pastTheirTimeout, pastReadLimit: expired.pastReadLimit,
+            disposition: session.wantsClose ? .closeAfterFlush : .keepOpen)
     }
 
     func shutdownRequested(output: inout [UInt8]) -> ConnectionDisposition {

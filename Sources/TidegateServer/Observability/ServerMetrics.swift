@@ -37,7 +37,7 @@ public final class ServerMetrics: Sendable {
     static var handshakeFailures: MetricNameDescriptor { name("tls_handshake_failures", "total", "TLS handshakes that failed, by reason.") }
     static var timeouts: MetricNameDescriptor {
         name("connection_timeouts", "total",
-             "Connections closed by a deadline, by phase (handshake, idle, request_read, write; request_deadline: the request's own ?timeout=, which over HTTP/2 resets the stream and keeps the connection).")
+             "Connections closed by a deadline, by phase (handshake, idle, request_read, write; request_deadline: the request's own ?timeout=). Over HTTP/2, request_read and request_deadline reset the stream and keep the connection.")
     }
 
     static var idlePolls: MetricNameDescriptor {

@@ -22,7 +22,7 @@ final class InProcessServer: @unchecked Sendable {
     var healthPort: Int { server.healthPort ?? -1 }
     var caFile: String { certificates.caCertificateFile }
 
-    init(policyYAML: String? = nil, watching: Bool = false) throws {
+    init(policyYAML: String? = nil, watching: Bool = false, requestReadTimeout: Duration? = nil) throws {
         directory = try makeTemporaryDirectory("inprocess")
         certificates = try DevCertificates.generate(in: directory)
         if let policyYAML {
@@ -39,6 +39,7 @@ final class InProcessServer: @unchecked Sendable {
         configuration.healthPort = 0
         configuration.policyFile = policyFile
         configuration.transport.eventLoops = 2
+        if let requestReadTimeout { configuration.transport.requestReadTimeout = requestReadTimeout }
         configuration.shutdownGracePeriod = .seconds(10)
         configuration.watchInterval = .milliseconds(50)
         var logger = Logger(label: "tidegate-server-test")
