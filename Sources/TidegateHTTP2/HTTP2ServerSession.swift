@@ -30,6 +30,10 @@ public final class HTTP2ServerSession {
     /// Open streams that have a `deadline` (some may have been answered since): zero spares
     /// `nextRequestDeadline` a walk over the streams.
     var streamsWithDeadline = 0
+    /// Frame boundaries in what the peer sent, and since when the frame (or preface) under way
+    /// has been arriving: nil between frames.
+    var framing = HTTP2Framing()
+    var partialFrameSince: UInt64?
     var failed = false
     /// Failed on a control-frame flood: the queued replies are what the peer was after, so none
     /// of them goes out.
@@ -72,6 +76,12 @@ public final class HTTP2ServerSession {
             throw HTTP2SessionError(kind: .closed, detail: "received \(bytes.count) bytes after the session failed")
         }
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        framing.advance(bytes)
+        if framing.atBoundary {
+            partialFrameSince = nil
+        } else if partialFrameSince == nil {
+            partialFrameSince = MonotonicTime.now()
+        }
         let consumed = nghttp2_session_mem_recv(session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
         if consumed < 0 {
             fail(code: Int32(consumed))
@@ -129,25 +139,37 @@ public final class HTTP2ServerSession {
     public var openStreamCount: Int { streams.count }
     public var hasOpenStreams: Bool { !streams.isEmpty }
 
-    /// The earliest deadline among requests still arriving (`MonotonicTime`): the read limit
-    /// from their first header frame, or their own `?timeout=` when sooner.
+    /// The earliest deadline (`MonotonicTime`) among requests not yet answered in full: the read
+    /// limit from their first header frame, or their own `?timeout=` when sooner; and for a frame
+    /// (or the preface) still arriving, the read limit from its first byte.
     public var nextRequestDeadline: UInt64? {
-        guard streamsWithDeadline > 0 else { return nil }
-        var earliest: UInt64?
-        for stream in streams.values where !stream.responded {
+        var earliest = partialFrameSince.map { MonotonicTime.deadline(after: $0, limits.requestReadTimeout) }
+        guard streamsWithDeadline > 0 else { return earliest }
+        for stream in streams.values where !stream.responseComplete {
             if let due = stream.deadline, due < earliest ?? .max { earliest = due }
         }
         return earliest
     }
 
-    /// Resets (CANCEL) every stream whose request is still arriving past its deadline: nobody
-    /// waits for its answer (past its `?timeout=`), or it is too slow (past the read limit); its
-    /// body stops counting against the connection. Other streams go on. Returns how many were
-    /// reset for each reason; their RST_STREAM frames are in `takeOutput`.
+    /// Whether a frame (or the client preface) has begun to arrive and not finished.
+    public var isInsideFrame: Bool { partialFrameSince != nil }
+
+    /// Resets (CANCEL) every stream not answered in full by its deadline: nobody waits for its
+    /// answer any more (past its `?timeout=`), or it is too slow (past the read limit: a request
+    /// still arriving, or an answer the peer's flow control holds back); its body stops counting
+    /// against the connection. Other streams go on. A frame still arriving past the read limit
+    /// ends the connection (GOAWAY; no stream to reset). Returns how many requests (and frames)
+    /// ended for each reason; the frames telling the peer are in `takeOutput`.
     public func expireRequests(now: UInt64) -> (pastTheirTimeout: Int, pastReadLimit: Int) {
-        guard streamsWithDeadline > 0, let session else { return (0, 0) }
+        guard let session else { return (0, 0) }
         var expired = (pastTheirTimeout: 0, pastReadLimit: 0)
-        for stream in streams.values where !stream.responded {
+        if let since = partialFrameSince, MonotonicTime.deadline(after: since, limits.requestReadTimeout) <= now {
+            partialFrameSince = nil
+            expired.pastReadLimit += 1
+            terminate(NGHTTP2_NO_ERROR)
+        }
+        guard streamsWithDeadline > 0 else { return expired }
+        for stream in streams.values where !stream.responseComplete {
             guard let due = stream.deadline, due <= now else { continue }
             stream.deadline = nil
             streamsWithDeadline -= 1

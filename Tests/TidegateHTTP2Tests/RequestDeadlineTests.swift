@@ -119,3 +119,72 @@ struct RequestDeadlineTests {
         #expect(server.brokenInvariant() == nil)
     }
 }
+
+/// A frame trickling in holds the connection before any stream exists (HTTP/2's slowloris): the
+/// session tracks frame boundaries itself and bounds an unfinished frame by the read limit.
+@Suite("HTTP/2 frames still arriving")
+struct PartialFrameTests {
+    static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+
+    @Test("frame boundaries, however the bytes are split", arguments: [
+        ("nothing yet", [[UInt8]](), true),
+        ("half the preface", [Array(preface[..<10])], false),
+        ("the preface", [preface], true),
+        ("preface and 5 bytes of a frame header", [preface + Wire.frame(.ping, Array(repeating: 0, count: 8)).prefix(5)], false),
+        ("preface and a whole PING", [preface + Wire.frame(.ping, Array(repeating: 0, count: 8))], true),
+        ("a PING byte by byte", (preface + Wire.frame(.ping, Array(repeating: 0, count: 8))).map { [$0] }, true),
+        ("a frame header without its payload", [preface + Wire.frame(.settings, [0, 3, 0, 0, 0, 100]).prefix(9)], false),
+        ("two frames, the second cut", [preface + Wire.frame(.settings) + Wire.frame(.ping, Array(repeating: 0, count: 8)).prefix(12)], false),
+        ("a 16 KB payload in pieces", [preface, Wire.frame(.data, stream: 1, Array(repeating: 7, count: 16_384)).prefix(10_000).map { $0 }, Array(Wire.frame(.data, stream: 1, Array(repeating: 7, count: 16_384)).dropFirst(10_000))], true),
+    ] as [(String, [[UInt8]], Bool)])
+    func boundaries(name: String, reads: [[UInt8]], atBoundary: Bool) {
+        var framing = HTTP2Framing()
+        for read in reads { read.withUnsafeBytes { framing.advance($0) } }
+        #expect(framing.atBoundary == atBoundary, "\(name)")
+    }
+
+    @Test("an unfinished frame gets the read limit from its first byte; past it the connection ends with GOAWAY")
+    func unfinishedFrameEndsTheConnection() throws {
+        let server = try makeServer { $0.requestReadTimeout = .seconds(2) }
+        let before = MonotonicTime.now()
+        try server.receive(Self.preface + Wire.frame(.settings) + Array(Wire.frame(.ping, Array(repeating: 0, count: 8)).prefix(5)))
+        #expect(server.isInsideFrame && !server.hasOpenStreams)
+        let due = try #require(server.nextRequestDeadline)
+        #expect(due >= MonotonicTime.deadline(after: before, .seconds(2)))
+        #expect(server.expireRequests(now: due - 1) == (0, 0))
+        #expect(server.expireRequests(now: due) == (0, 1))
+        var output: [UInt8] = []
+        server.takeOutput(into: &output)
+        #expect(Wire.frames(output).contains { $0.type == Wire.FrameType.goaway.rawValue })
+        #expect(server.wantsClose)
+    }
+
+    @Test("a frame finished in time clears its deadline")
+    func finishedFrame() throws {
+        let server = try makeServer()
+        let ping = Wire.frame(.ping, Array(repeating: 0, count: 8))
+        try server.receive(Self.preface + Wire.frame(.settings) + Array(ping.prefix(5)))
+        #expect(server.nextRequestDeadline != nil)
+        try server.receive(Array(ping.dropFirst(5)))
+        #expect(!server.isInsideFrame)
+        #expect(server.nextRequestDeadline == nil)
+    }
+
+    @Test("an answer the peer's flow control holds back past the read limit is reset, not kept forever")
+    func answerHeldByFlowControl() throws {
+        let server = try makeServer { $0.requestReadTimeout = .seconds(1) }
+        // The client allows no response body bytes at all.
+        let client = TestClient(settings: [nghttp2_settings_entry(
+            settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: 0)])
+        let id = client.request("POST", "/echo", body: Array("{\"a\":1}".utf8))
+        try exchange(client, server)
+        #expect(client.streams[id]?.status == 200, "the headers go out")
+        #expect(server.openStreamCount == 1, "the body cannot")
+        let due = try #require(server.nextRequestDeadline)
+        #expect(server.expireRequests(now: due) == (0, 1))
+        try exchange(client, server)
+        #expect(client.streams[id]?.resetByServer == NGHTTP2_CANCEL.rawValue)
+        #expect(server.openStreamCount == 0 && !server.wantsClose)
+        #expect(server.brokenInvariant() == nil)
+    }
+}

@@ -60,6 +60,9 @@ struct AbuseTests {
                     elif kind == 7:
                         print("GOAWAY")
             sys.exit(0)
+        if mode == "h2-partial-frame":
+            # Preface, SETTINGS, then 5 of the 9 bytes of a PING's header, and nothing more.
+            request = b"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n" + h2_frame(4, 0, 0, b"") + h2_frame(6, 0, 0, b"\\x00" * 8)[:5]
         try:
             s.sendall(request)
         except OSError:
@@ -79,7 +82,7 @@ struct AbuseTests {
             pass
         if mode == "past-timeout":
             print("closed by the server" if received == b"" else "got %r" % received[:40])
-        elif mode == "h2-violation":
+        elif mode in ("h2-violation", "h2-partial-frame"):
             offset = 0
             while offset + 9 <= len(received):
                 length = int.from_bytes(received[offset:offset + 3], "big")
@@ -191,6 +194,17 @@ struct AbuseTests {
         #expect(!result.stdout.contains("GOAWAY") && !result.stdout.contains("connection closed"))
         #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_read"}"#) == 1)
         #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_deadline"}"#) == 0)
+        try stillServes(server)
+    }
+
+    @Test("HTTP/2: a frame that never finishes arriving ends the connection at the read limit (GOAWAY, then close)")
+    func http2PartialFrame() throws {
+        let server = try InProcessServer(requestReadTimeout: .seconds(1))
+        defer { server.stop() }
+        let result = try raw("h2-partial-frame", server)
+        #expect(result.stdout.contains("GOAWAY error=0"), "\(result.stdout) \(result.stderr)")
+        #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_read"}"#) == 1)
+        #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="idle"}"#) == 0)
         try stillServes(server)
     }
 

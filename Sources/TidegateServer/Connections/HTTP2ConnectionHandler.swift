@@ -34,10 +34,11 @@ final class HTTP2ConnectionHandler: ConnectionHandler {
 
     var timeoutPhase: ConnectionTimeoutPhase {
         guard let session else { return .idle }
-        return session.hasOpenStreams ? .readingRequest : .idle
+        return session.hasOpenStreams || session.isInsideFrame ? .readingRequest : .idle
     }
 
-    /// Each stream has its own read deadline (the read limit, or its `?timeout=` when sooner).
+    /// Each stream has its own read deadline (the read limit, or its `?timeout=` when sooner), and
+    /// so does a frame still arriving.
     var keepsRequestDeadlines: Bool { true }
 
     var requestDeadline: UInt64? { session?.nextRequestDeadline }
