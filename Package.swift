@@ -54,7 +54,7 @@ let package = Package(
             swiftSettings: strict),
 
         // MARK: Server
-        .target(name: "TidegateHTTP", dependencies: ["TidegateJSON"], swiftSettings: strict),
+        .target(name: "TidegateHTTP", dependencies: ["TidegateJSON", "CTidegateSystem"], swiftSettings: strict),
         .target(name: "TidegateHTTP1", dependencies: ["TidegateHTTP", "TidegateJSON"], swiftSettings: strict),
         .target(name: "TidegateHTTP2", dependencies: ["TidegateHTTP", "CNGHTTP2"], swiftSettings: strict),
         .target(

@@ -1,15 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CTidegateSystem
 
-/// The clock deadlines are kept in across the layers: CLOCK_MONOTONIC, in nanoseconds (the same
-/// clock the transport's event loops read), so a codec can set a deadline the transport enforces.
+/// The clock deadlines are kept in across the layers: CLOCK_MONOTONIC, in nanoseconds, read by
+/// the one function the transport's event loops read too (`tg_monotonic_ns`), so a codec can set
+/// a deadline the transport enforces.
 public enum MonotonicTime {
-    public static func now() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
-    }
+    public static func now() -> UInt64 { tg_monotonic_ns() }
 
     /// `start` plus `duration` (positive), saturating instead of wrapping.
     public static func deadline(after start: UInt64, _ duration: Duration) -> UInt64 {

@@ -169,31 +169,30 @@ struct AbuseTests {
         try stillServes(server)
     }
 
-    @Test("HTTP/2: a body still missing when the stream's ?timeout= passes: that stream is reset, the connection serves on")
-    func http2BodyPastTheRequestTimeout() throws {
-        let server = try InProcessServer()
+    /// Which deadline an unfinished HTTP/2 stream runs into: its own `?timeout=1s`, or (asking for
+    /// 30 s) the server's read limit, set to 1 s here.
+    enum StreamDeadline: String, CaseIterable, CustomTestStringConvertible {
+        case ownTimeout = "h2-past-timeout"
+        case readLimit = "h2-past-read-limit"
+
+        var testDescription: String { self == .ownTimeout ? "its own ?timeout=" : "the server's read limit" }
+        var counted: String { self == .ownTimeout ? "request_deadline" : "request_read" }
+        var other: String { self == .ownTimeout ? "request_read" : "request_deadline" }
+    }
+
+    @Test("HTTP/2: a body still missing at its stream's deadline: that stream is reset, the connection serves on",
+          arguments: StreamDeadline.allCases)
+    func http2BodyPastItsDeadline(_ deadline: StreamDeadline) throws {
+        let server = try InProcessServer(requestReadTimeout: deadline == .readLimit ? .seconds(1) : nil)
         defer { server.stop() }
-        let result = try raw("h2-past-timeout", server)
+        let result = try raw(deadline.rawValue, server)
         #expect(result.stdout.contains("RST_STREAM stream=1 error=8"), "\(result.stdout) \(result.stderr)")  // CANCEL
         #expect(result.stdout.contains("HEADERS stream=3"), "\(result.stdout) \(result.stderr)")
         #expect(!result.stdout.contains("GOAWAY") && !result.stdout.contains("connection closed"))
-        #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_deadline"}"#) == 1)
-        #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_read"}"#) == 0)
+        #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="\#(deadline.counted)"}"#) == 1)
+        #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="\#(deadline.other)"}"#) == 0)
         #expect(try server.metric(#"tidegate_http_requests_total{endpoint="validate",code="200"}"#) == 0,
                 "an incomplete body must never reach the engine")
-        try stillServes(server)
-    }
-
-    @Test("HTTP/2: a stream still arriving at the server's read limit is reset alone; the connection serves on")
-    func http2BodyPastTheReadLimit() throws {
-        let server = try InProcessServer(requestReadTimeout: .seconds(1))
-        defer { server.stop() }
-        let result = try raw("h2-past-read-limit", server)
-        #expect(result.stdout.contains("RST_STREAM stream=1 error=8"), "\(result.stdout) \(result.stderr)")
-        #expect(result.stdout.contains("HEADERS stream=3"), "\(result.stdout) \(result.stderr)")
-        #expect(!result.stdout.contains("GOAWAY") && !result.stdout.contains("connection closed"))
-        #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_read"}"#) == 1)
-        #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_deadline"}"#) == 0)
         try stillServes(server)
     }
 
