@@ -187,6 +187,12 @@ let digested = "sha256:" + hex64
         #expect(upper[Self.invalid]?.contains("invalid reference format: repository name must be lowercase") == true)
         let both = try messages("gcr.io/p/a:1@" + digested)
         #expect(both[Self.both]?.contains("pulls the digest and ignores the tag") == true)
+        // A fully written reference is its own normalised form: named once, short or long.
+        for written in ["quay.io/x/app:1.0", "quay.io/some-organisation/some-application-name@" + digested] {
+            let message = try #require(try messages(written)[Self.untrusted])
+            #expect(message.components(separatedBy: "quay.io/").count == 2, "named twice: \(message)")
+            #expect(message.contains("image \"quay.io/"), "\(message)")
+        }
         let none = try messages("gcr.io/p/a:1", .trustingNothing)
         #expect(none[Self.untrusted]?.contains("no registry is trusted") == true)
     }

@@ -21,11 +21,10 @@ enum ImageUntrustedRegistryCheck {
             if RegistryPattern.anyMatches(trusted, image) { return [] }
             // Name the normalised reference only when it differs from what was written: that is
             // the one a reader must compare with the trusted list.
-            // The usual case (a short, fully written reference) is quoted in place, one String.
-            let message = image.isWrittenNormalized && image.familiar.utf8.count <= excerptLimit
-                ? concatenated("image \"", image.familiar, "\"", context.policy.images.untrustedSuffix)
-                : concatenated("image ", ContainerImage.quoted(image), " (", quotedExcerpt(image.normalized), ")",
-                               context.policy.images.untrustedSuffix)
+            let suffix = context.policy.images.untrustedSuffix
+            let message = image.isWrittenNormalized
+                ? quotedExcerpt(image.familiar, before: "image ", after: suffix)
+                : concatenated("image ", ContainerImage.quoted(image), " (", quotedExcerpt(image.normalized), ")", suffix)
             return [Violation(
                 path: ContainerImage.path(of: container), container: container.ref,
                 message: message)]

@@ -33,13 +33,15 @@ public struct ImageReferenceError: Error, Sendable, Equatable, CustomStringConve
 let excerptLimit = 96
 
 /// Quotes a piece of user input for a message, cut short so that a megabyte-long field cannot
-/// turn into a megabyte-long message.
-func quotedExcerpt<S: StringProtocol>(_ text: S, limit: Int = excerptLimit) -> String {
-    if text.utf8.count <= limit { return concatenated("\"", String(text), "\"") }
+/// turn into a megabyte-long message; `before` and `after` are joined in the same allocation.
+func quotedExcerpt<S: StringProtocol>(
+    _ text: S, limit: Int = excerptLimit, before: String = "", after: String = ""
+) -> String {
+    if text.utf8.count <= limit { return concatenated(before, "\"", String(text), "\"", after) }
     var cut = ""
     for ch in text {
         if cut.utf8.count + ch.utf8.count > limit { break }
         cut.append(ch)
     }
-    return "\"\(cut)…\" (\(text.utf8.count) bytes)"
+    return "\(before)\"\(cut)…\" (\(text.utf8.count) bytes)\(after)"
 }
