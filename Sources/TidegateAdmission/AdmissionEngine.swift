@@ -100,7 +100,9 @@ public struct AdmissionEngine: Sendable {
         let isUpdate = request.operation == "UPDATE"
         let policy = isUpdate ? updatePolicy : policy
         if endpoint == .mutate {
-            let result = PolicyEngine.fix(object, policy: policy, scope: scope) { autoApply.contains($0.rule) }
+            let result = PolicyEngine.fix(
+                object, policy: policy, plan: isUpdate ? updatePlan : plan, pod: pod, scope: scope
+            ) { autoApply.contains($0.rule) }
             if !result.patch.operations.isEmpty { response.patch = result.patch }
             decision.patchOperations = result.patch.operations.count
             return AdmissionOutcome(response: response, decision: decision)

@@ -100,17 +100,27 @@ public enum PolicyEngine {
     /// selected finding has a fix that changes the document. Re-checking (rather than
     /// concatenating every fix computed against the original) keeps fixes that touch the same
     /// parent from overwriting each other.
+    ///
+    /// `plan` (the checks resolved for `policy`) and `pod` (`object` already read) spare the
+    /// webhook resolving and reading again what it has.
     public static func fix(
-        _ object: JSONValue, policy: Policy, scope: ContainerScope = .all,
-        selecting select: (Finding) -> Bool = { _ in true }
+        _ object: JSONValue, policy: Policy, plan: CheckPlan? = nil, pod: PodUnderReview? = nil,
+        scope: ContainerScope = .all, selecting select: (Finding) -> Bool = { _ in true }
     ) -> FixResult {
+        let plan = plan ?? CheckPlan(policy: policy)
+        func evaluate(_ document: JSONValue, read: PodUnderReview? = nil) -> PolicyEvaluation {
+            guard let pod = read ?? PodUnderReview(object: document) else { return PolicyEvaluation(pod: nil, findings: []) }
+            return PolicyEngine.evaluate(pod, policy: policy, plan: plan, scope: scope)
+        }
         var document = object
         var operations: [PatchOperation] = []
         var tried: Set<String> = []
+        var read = pod
         // Each round fixes one finding; the bound only guards against a check whose fix does
         // not remove its own finding.
         for _ in 0..<500 {
-            let evaluation = evaluate(document, policy: policy, scope: scope)
+            let evaluation = evaluate(document, read: read)
+            read = nil
             guard let next = evaluation.findings.first(where: { finding in
                 guard let fix = finding.fix, !fix.operations.isEmpty, select(finding) else { return false }
                 return !tried.contains(finding.rule + " " + finding.path.description)
@@ -122,7 +132,6 @@ public enum PolicyEngine {
             document = patched
             operations.append(contentsOf: fix.operations)
         }
-        return FixResult(patch: JSONPatch(operations), fixed: document,
-                         remaining: evaluate(document, policy: policy, scope: scope).findings)
+        return FixResult(patch: JSONPatch(operations), fixed: document, remaining: evaluate(document).findings)
     }
 }
