@@ -144,7 +144,7 @@ public struct SecurityContextRules: Sendable, Equatable {
 
     /// The rules above by their key in a policy file's `securityContext` section (the key
     /// `skipOnUpdate` names them by), in the order a policy file lists them.
-    public static let actions: [(key: String, keyPath: WritableKeyPath<SecurityContextRules, RuleAction> & Sendable)] = [
+    public static let actions: [(key: String, keyPath: any WritableKeyPath<SecurityContextRules, RuleAction> & Sendable)] = [
         ("runAsNonRoot", \.runAsNonRoot), ("capabilities", \.capabilities), ("requireDropAll", \.requireDropAll),
         ("privileged", \.privileged), ("allowPrivilegeEscalation", \.allowPrivilegeEscalation),
         ("readOnlyRootFilesystem", \.readOnlyRootFilesystem), ("misplacedFields", \.misplacedFields),
