@@ -171,10 +171,6 @@ public struct HTTPLimits: Sendable {
     public var maxHeaderCount: Int = 100
     /// HTTP/2: most concurrent streams per connection.
     public var maxConcurrentStreams: Int = 100
-    /// HTTP/2: the most time a request (a stream) may take to arrive, from its first header
-    /// frame; past it the stream is reset and the connection's other streams go on. (HTTP/1.1
-    /// requests are bounded by the transport's request-read deadline, which closes the connection.)
-    public var requestReadTimeout: Duration = .seconds(10)
 
     public init() {}
 }

@@ -10,24 +10,27 @@ struct HTTP2Framing {
     private var length = 0
     /// Payload bytes of the current frame still to come.
     private var payloadLeft = 0
-    /// Nothing received yet.
-    private var started = false
 
-    /// Whether the bytes so far end exactly between frames (or nothing came yet).
-    var atBoundary: Bool { !started || (prefaceLeft == 0 && headerSeen == 0 && payloadLeft == 0) }
+    /// Whether the bytes so far end exactly between frames (or none came yet).
+    var atBoundary: Bool { (prefaceLeft == 0 || prefaceLeft == 24) && headerSeen == 0 && payloadLeft == 0 }
 
-    mutating func advance(_ bytes: UnsafeRawBufferPointer) {
+    /// Consumes the next bytes; returns whether the preface or a frame ended among them (so a
+    /// frame still unfinished after them began in them, not earlier).
+    @discardableResult
+    mutating func advance(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var i = 0
-        if !bytes.isEmpty { started = true }
+        var finished = false
         while i < bytes.count {
             if prefaceLeft > 0 {
                 let take = min(prefaceLeft, bytes.count - i)
                 prefaceLeft -= take
                 i += take
+                if prefaceLeft == 0 { finished = true }
             } else if payloadLeft > 0 {
                 let take = min(payloadLeft, bytes.count - i)
                 payloadLeft -= take
                 i += take
+                if payloadLeft == 0 { finished = true }
             } else {
                 if headerSeen < 3 { length = length << 8 | Int(bytes[i]) }
                 headerSeen += 1
@@ -36,8 +39,10 @@ struct HTTP2Framing {
                     payloadLeft = length
                     headerSeen = 0
                     length = 0
+                    if payloadLeft == 0 { finished = true }
                 }
             }
         }
+        return finished
     }
 }

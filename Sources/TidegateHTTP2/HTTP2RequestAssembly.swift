@@ -10,8 +10,7 @@ extension HTTP2ServerSession {
         let id = frame.hd.stream_id
         let stream = HTTP2Stream(id: id)
         // Headers and body must arrive within the read limit, however slowly they trickle in.
-        stream.deadline = MonotonicTime.deadline(after: MonotonicTime.now(), limits.requestReadTimeout)
-        streamsWithDeadline += 1
+        stream.deadline = MonotonicTime.deadline(after: MonotonicTime.now(), tuning.requestReadTimeout)
         streams[id] = stream
         recentStream = stream
     }
@@ -143,7 +142,6 @@ extension HTTP2ServerSession {
         if recentStream?.id == id { recentStream = nil }
         guard let stream = streams.removeValue(forKey: id) else { return }
         bufferedBodyBytes -= stream.body.count
-        if stream.deadline != nil { streamsWithDeadline -= 1 }
         if stream.responseComplete { completedStreams += 1 }
         // Clients with nothing left in flight may not answer the shutdown PING; do not wait for it.
         if shuttingDown, streams.isEmpty { sendFinalGoaway() }

@@ -27,9 +27,6 @@ public final class HTTP2ServerSession {
     var peakBufferedBodyBytes = 0
     var prematureResets = 0
     var completedStreams = 0
-    /// Open streams that have a `deadline` (some may have been answered since): zero spares
-    /// `nextRequestDeadline` a walk over the streams.
-    var streamsWithDeadline = 0
     /// Frame boundaries in what the peer sent, and since when the frame (or preface) under way
     /// has been arriving: nil between frames.
     var framing = HTTP2Framing()
@@ -52,8 +49,15 @@ public final class HTTP2ServerSession {
     static let shutdownPingTag: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
         (0x74, 0x69, 0x64, 0x65, 0x67, 0x61, 0x74, 0x65)
 
-    public convenience init(responder: any HTTPResponder, limits: HTTPLimits = HTTPLimits()) throws(HTTP2SessionError) {
-        try self.init(responder: responder, limits: limits, tuning: HTTP2Tuning(limits: limits))
+    /// `requestReadTimeout`: the most time a stream may take to arrive, from its first header
+    /// frame (and a frame, from its first byte) — the transport's request-read limit, applied
+    /// per stream so that one slow stream does not end the others.
+    public convenience init(
+        responder: any HTTPResponder, limits: HTTPLimits = HTTPLimits(), requestReadTimeout: Duration = .seconds(10)
+    ) throws(HTTP2SessionError) {
+        var tuning = HTTP2Tuning(limits: limits)
+        tuning.requestReadTimeout = requestReadTimeout
+        try self.init(responder: responder, limits: limits, tuning: tuning)
     }
 
     init(responder: any HTTPResponder, limits: HTTPLimits, tuning: HTTP2Tuning) throws(HTTP2SessionError) {
@@ -76,10 +80,11 @@ public final class HTTP2ServerSession {
             throw HTTP2SessionError(kind: .closed, detail: "received \(bytes.count) bytes after the session failed")
         }
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-        framing.advance(bytes)
+        let finishedOne = framing.advance(bytes)
         if framing.atBoundary {
             partialFrameSince = nil
-        } else if partialFrameSince == nil {
+        } else if partialFrameSince == nil || finishedOne {
+            // The frame under way began in these bytes: its time starts now.
             partialFrameSince = MonotonicTime.now()
         }
         let consumed = nghttp2_session_mem_recv(session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
@@ -143,8 +148,7 @@ public final class HTTP2ServerSession {
     /// limit from their first header frame, or their own `?timeout=` when sooner; and for a frame
     /// (or the preface) still arriving, the read limit from its first byte.
     public var nextRequestDeadline: UInt64? {
-        var earliest = partialFrameSince.map { MonotonicTime.deadline(after: $0, limits.requestReadTimeout) }
-        guard streamsWithDeadline > 0 else { return earliest }
+        var earliest = partialFrameSince.map { MonotonicTime.deadline(after: $0, tuning.requestReadTimeout) }
         for stream in streams.values where !stream.responseComplete {
             if let due = stream.deadline, due < earliest ?? .max { earliest = due }
         }
@@ -163,16 +167,14 @@ public final class HTTP2ServerSession {
     public func expireRequests(now: UInt64) -> (pastTheirTimeout: Int, pastReadLimit: Int) {
         guard let session else { return (0, 0) }
         var expired = (pastTheirTimeout: 0, pastReadLimit: 0)
-        if let since = partialFrameSince, MonotonicTime.deadline(after: since, limits.requestReadTimeout) <= now {
+        if let since = partialFrameSince, MonotonicTime.deadline(after: since, tuning.requestReadTimeout) <= now {
             partialFrameSince = nil
             expired.pastReadLimit += 1
             terminate(NGHTTP2_NO_ERROR)
         }
-        guard streamsWithDeadline > 0 else { return expired }
         for stream in streams.values where !stream.responseComplete {
             guard let due = stream.deadline, due <= now else { continue }
             stream.deadline = nil
-            streamsWithDeadline -= 1
             stream.responded = true
             releaseBody(of: stream)
             _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id, NGHTTP2_CANCEL.rawValue)
@@ -182,14 +184,15 @@ public final class HTTP2ServerSession {
     }
 
     /// A description of the first bookkeeping invariant that does not hold, nil when all do:
-    /// held body bytes are the open streams' bodies, within the budget; the deadline count is the
-    /// open streams with a deadline. For the fuzz target.
+    /// held body bytes are the open streams' bodies, within the budget; every stream still
+    /// arriving has a deadline. For the fuzz target.
     @_spi(Testing) public func brokenInvariant() -> String? {
         let bodies = streams.values.reduce(0) { $0 + $1.body.count }
         if bufferedBodyBytes != bodies { return "held body bytes \(bufferedBodyBytes), streams' bodies \(bodies)" }
         if bufferedBodyBytes > tuning.maxBufferedBodyBytes { return "held body bytes \(bufferedBodyBytes) over the budget" }
-        let withDeadline = streams.values.filter { $0.deadline != nil }.count
-        if streamsWithDeadline != withDeadline { return "deadline count \(streamsWithDeadline), streams with one \(withDeadline)" }
+        if let stream = streams.values.first(where: { !$0.responded && $0.deadline == nil }) {
+            return "stream \(stream.id) is still arriving with no deadline"
+        }
         return nil
     }
 
@@ -247,7 +250,6 @@ public final class HTTP2ServerSession {
         streams.removeAll()
         recentStream = nil
         bufferedBodyBytes = 0
-        streamsWithDeadline = 0
     }
 
     // MARK: Setup

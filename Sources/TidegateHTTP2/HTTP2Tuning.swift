@@ -15,6 +15,8 @@ struct HTTP2Tuning: Sendable {
     var prematureResetAllowance: Int = 100
     /// SETTINGS/PING acknowledgements nghttp2 may have queued before it calls the peer a flood.
     var maxOutboundAcks: Int = 256
+    /// The most time a stream may take to arrive (see `HTTP2ServerSession.init`).
+    var requestReadTimeout: Duration = .seconds(10)
     /// SETTINGS entries accepted in one frame.
     var maxSettingsEntries: Int = 16
     /// CONTINUATION frames accepted after one HEADERS frame (CVE-2024-27316 class of floods).

@@ -56,12 +56,9 @@ public final class WebhookServer: Sendable {
             clientAuthentication: auth))
         let admission = service.admissionResponder
         let health = service.healthResponder
-        let limits = {
-            var limits = configuration.limits
-            // One read limit: the transport's, which HTTP/2 sessions apply per stream.
-            limits.requestReadTimeout = configuration.transport.requestReadTimeout
-            return limits
-        }()
+        let limits = configuration.limits
+        // One read limit: the transport's, which HTTP/2 sessions apply per stream.
+        let readLimit = configuration.transport.requestReadTimeout
         let connectionLogger = logger
         let transportMetrics = TransportMetrics()
         service.metrics.observe(transportMetrics)
@@ -70,7 +67,8 @@ public final class WebhookServer: Sendable {
             listeners: [
                 ListenerConfiguration(name: "https", host: configuration.listenHost, port: configuration.listenPort, tls: tls) { info -> any ConnectionHandler in
                     if info.applicationProtocol == "h2" {
-                        return HTTP2ConnectionHandler(responder: admission, limits: limits, logger: connectionLogger)
+                        return HTTP2ConnectionHandler(
+                            responder: admission, limits: limits, requestReadTimeout: readLimit, logger: connectionLogger)
                     }
                     return HTTP1ConnectionHandler(responder: admission, limits: limits)
                 },

@@ -80,10 +80,12 @@ enum Wire {
     }
 }
 
-func makeServer(_ configure: (inout HTTPLimits) -> Void = { _ in }) throws -> HTTP2ServerSession {
+func makeServer(
+    readLimit: Duration = .seconds(10), _ configure: (inout HTTPLimits) -> Void = { _ in }
+) throws -> HTTP2ServerSession {
     var limits = HTTPLimits()
     configure(&limits)
-    return try HTTP2ServerSession(responder: EchoResponder(), limits: limits)
+    return try HTTP2ServerSession(responder: EchoResponder(), limits: limits, requestReadTimeout: readLimit)
 }
 
 /// Counts the requests that reached the application.

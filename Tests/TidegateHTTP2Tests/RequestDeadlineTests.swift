@@ -1,4 +1,5 @@
 import CNGHTTP2
+import Foundation
 import Testing
 import TidegateHTTP
 @_spi(Testing) @testable import TidegateHTTP2
@@ -23,7 +24,7 @@ struct RequestDeadlineTests {
         ("/validate?timeout=0s", .seconds(10)),
     ])
     func deadlineOfAnIncompleteRequest(path: String, limit: Duration) throws {
-        let server = try makeServer { $0.requestReadTimeout = .seconds(10) }
+        let server = try makeServer(readLimit: .seconds(10))
         let client = TestClient()
         let before = MonotonicTime.now()
         _ = incompleteRequest(client, path: path)
@@ -72,7 +73,7 @@ struct RequestDeadlineTests {
 
     @Test("a stream still arriving at the read limit is reset and counted as past the read limit")
     func readLimitResetsTheStream() throws {
-        let server = try makeServer { $0.requestReadTimeout = .milliseconds(500) }
+        let server = try makeServer(readLimit: .milliseconds(500))
         let client = TestClient()
         let slow = incompleteRequest(client, path: "/validate?timeout=10s")  // its own time is longer
         try exchange(client, server)
@@ -145,7 +146,7 @@ struct PartialFrameTests {
 
     @Test("an unfinished frame gets the read limit from its first byte; past it the connection ends with GOAWAY")
     func unfinishedFrameEndsTheConnection() throws {
-        let server = try makeServer { $0.requestReadTimeout = .seconds(2) }
+        let server = try makeServer(readLimit: .seconds(2))
         let before = MonotonicTime.now()
         try server.receive(Self.preface + Wire.frame(.settings) + Array(Wire.frame(.ping, Array(repeating: 0, count: 8)).prefix(5)))
         #expect(server.isInsideFrame && !server.hasOpenStreams)
@@ -157,6 +158,21 @@ struct PartialFrameTests {
         server.takeOutput(into: &output)
         #expect(Wire.frames(output).contains { $0.type == Wire.FrameType.goaway.rawValue })
         #expect(server.wantsClose)
+    }
+
+    @Test("a read that finishes one frame and starts the next restarts the time: a busy peer is not a slow one")
+    func nextFrameRestartsTheTime() throws {
+        let server = try makeServer(readLimit: .seconds(2))
+        let ping = Wire.frame(.ping, Array(repeating: 0, count: 8))
+        try server.receive(Self.preface + Wire.frame(.settings) + Array(ping.prefix(5)))
+        let first = try #require(server.nextRequestDeadline)
+        usleep(2_000)
+        // The rest of that PING, and 5 bytes of another: still mid-frame, but a new frame.
+        let before = MonotonicTime.now()
+        try server.receive(Array(ping.dropFirst(5)) + Array(ping.prefix(5)))
+        let second = try #require(server.nextRequestDeadline)
+        #expect(second > first)
+        #expect(second >= MonotonicTime.deadline(after: before, .seconds(2)))
     }
 
     @Test("a frame finished in time clears its deadline")
@@ -172,7 +188,7 @@ struct PartialFrameTests {
 
     @Test("an answer the peer's flow control holds back past the read limit is reset, not kept forever")
     func answerHeldByFlowControl() throws {
-        let server = try makeServer { $0.requestReadTimeout = .seconds(1) }
+        let server = try makeServer(readLimit: .seconds(1))
         // The client allows no response body bytes at all.
         let client = TestClient(settings: [nghttp2_settings_entry(
             settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: 0)])

@@ -8,10 +8,10 @@ final class HTTP2ConnectionHandler: ConnectionHandler {
     private let session: HTTP2ServerSession?
     private let logger: Logger
 
-    init(responder: HTTPRouter, limits: HTTPLimits, logger: Logger) {
+    init(responder: HTTPRouter, limits: HTTPLimits, requestReadTimeout: Duration, logger: Logger) {
         self.logger = logger
         do {
-            session = try HTTP2ServerSession(responder: responder, limits: limits)
+            session = try HTTP2ServerSession(responder: responder, limits: limits, requestReadTimeout: requestReadTimeout)
         } catch {
             logger.error("cannot start an HTTP/2 session", metadata: ["error": "\(error)"])
             session = nil
