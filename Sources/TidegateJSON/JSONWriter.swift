@@ -71,13 +71,14 @@ public struct JSONWriter: Sendable {
         if firstEscape == bytes.count {
             out.append(contentsOf: bytes)
         } else {
-            // Room for the worst case, then trimmed: an array can only be written within its count.
-            let start = out.count, room = escapedBound(bytes.count)
+            // An array can only be written within its count: grow it by exactly what the escaped
+            // text takes (reserving the worst case, six bytes per byte, zeroed six times the text).
+            let start = out.count, room = escapedCount(bytes, plainUntil: firstEscape)
             out.append(contentsOf: repeatElement(0, count: room))
             let written = out.withUnsafeMutableBufferPointer {
                 escape(bytes, into: $0.baseAddress! + start, plainUntil: firstEscape)
             }
-            out.removeLast(room - written)
+            assert(written == room, "escapedCount disagrees with escape")
         }
         out.append(UInt8(ascii: "\""))
     }
@@ -91,6 +92,21 @@ public struct JSONWriter: Sendable {
     /// both go through it. `/` is not escaped; control characters are.
     public static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int {
         escape(bytes, into: out, plainUntil: plainRunEnd(bytes, from: 0))
+    }
+
+    /// How many bytes `escape` writes for `bytes`: one per byte, plus one per two-character
+    /// escape and five per `\u00XX`.
+    private static func escapedCount(_ bytes: UnsafeBufferPointer<UInt8>, plainUntil firstEscape: Int) -> Int {
+        var count = bytes.count
+        var i = firstEscape
+        while i < bytes.count {
+            switch bytes[i] {
+            case 0x22, 0x5C, 0x0A, 0x0D, 0x09: count += 1
+            default: count += 5
+            }
+            i = plainRunEnd(bytes, from: i + 1)
+        }
+        return count
     }
 
     private static func escape(
