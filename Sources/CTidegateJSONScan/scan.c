@@ -21,7 +21,7 @@
 #define TG_X86 1
 #endif
 
-#define MAX_STACK 1024
+#define MAX_STACK (TG_SCAN_MAX_OPEN_LEVELS + 1)
 
 typedef struct {
     uint64_t quote, backslash, bracket;

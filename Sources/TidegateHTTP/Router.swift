@@ -29,7 +29,7 @@ public struct HTTPRouter: HTTPResponder {
             return response
         }
         var response = HTTPResponse.jsonError(405, "method \(request.method) not allowed on \(path)")
-        response.headers.add(name: "allow", value: Set(methods.map(\.method)).sorted().joined(separator: ", "))
+        response.headers.add(name: "allow", value: methods.map(\.method).sorted().joined(separator: ", "))  // unique: `add` replaces
         return response
     }
 }

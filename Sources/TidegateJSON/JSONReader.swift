@@ -543,9 +543,9 @@ private struct Cursor {
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try scanNumber(); return
         default: try skipValue(depth: depth); return
         }
-        // The scanner keeps at most 1,023 open levels of its own; a reader allowed deeper
-        // nesting than that checks it in Swift, so the limit reported is the reader's.
-        guard maxDepth - depth < 1024 else { try skipValue(depth: depth); return }
+        // The scanner keeps at most TG_SCAN_MAX_OPEN_LEVELS open levels of its own; a reader
+        // allowed deeper nesting than that checks it in Swift, so the limit reported is the reader's.
+        guard maxDepth - depth <= Int(TG_SCAN_MAX_OPEN_LEVELS) else { try skipValue(depth: depth); return }
         var errorAt = 0
         let end = tg_json_skip_container(bytes.baseAddress, bytes.count, index, Int32(depth), Int32(maxDepth), &errorAt)
         if end >= 0 {

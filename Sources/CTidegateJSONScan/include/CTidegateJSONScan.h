@@ -10,6 +10,10 @@ enum {
     TG_SCAN_TOO_DEEP = -3,       // nesting beyond max_depth
 };
 
+// The most levels the scanner keeps open inside one value (its own stack); a caller allowing
+// deeper nesting checks that nesting itself.
+enum { TG_SCAN_MAX_OPEN_LEVELS = 1023 };
+
 // Skips the object or array that starts at p[start] ('{' or '['), checking only what decides
 // where it ends: strings (with escapes) and bracket balance and kinds. Returns the offset just
 // past the closing bracket, or a negative TG_SCAN_* code with *error_at set to the offending

@@ -14,7 +14,7 @@ enum ImageTagWithDigestCheck {
 
     @Sendable static func v1_0(_ context: CheckContext) -> [Violation] {
         context.pod.visitContainers(context.scope) { container in
-            guard let image = ContainerImage.valid(container), image.hasTag, image.hasDigest, let tag = image.tag
+            guard let image = ContainerImage.valid(container), image.hasDigest, let tag = image.tag
             else { return [] }
             let path = ContainerImage.path(of: container)
             let pinned = image.withoutTag
