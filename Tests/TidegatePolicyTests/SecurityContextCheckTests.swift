@@ -53,6 +53,8 @@ private let runAsNonRootCases: [RuleCase] = {
                  expected: [deny("\(c0)/runAsNonRoot")]),
         RuleCase(name: "container runAsNonRoot true overrides pod false", rule: r,
                  spec: one(#"{"runAsNonRoot":true}"#, pod: #"{"runAsNonRoot":false}"#), expected: []),
+        RuleCase(name: "hostUsers false does not exempt: root in a user namespace is still root in the container", rule: r,
+                 spec: one("{}", extra: #""hostUsers":false,"#), expected: [deny("\(c0)/runAsNonRoot")]),
         RuleCase(name: "pod runAsNonRoot false without a uid fails", rule: r,
                  spec: one("{}", pod: #"{"runAsNonRoot":false}"#), expected: [deny("\(c0)/runAsNonRoot")]),
         RuleCase(name: "non-zero uid passes even with runAsNonRoot false", rule: r,

@@ -7,7 +7,9 @@ import TidegateJSON
 ///        value overrides the pod value.
 /// Allowed: an effective non-zero `runAsUser`, or an effective `runAsNonRoot: true` without
 ///          `runAsUser: 0`. On Windows pods only `runAsNonRoot` counts (`runAsUser` does not
-///          exist there).
+///          exist there). `hostUsers: false` does not exempt a pod here: this rule asks for a
+///          non-root user inside the container; the Pod Security rules (`podSecurity`, v1.35 on)
+///          give the relaxed reading that a user namespace's root is enough.
 /// Fix: set the container's `runAsNonRoot: true`, so the kubelet refuses to start it as root.
 /// When the cause is `runAsUser: 0`, the fix also removes that `0` (keeping it next to
 /// `runAsNonRoot: true` would leave a container that never starts). A uid is never invented:
