@@ -578,22 +578,22 @@ final class EventLoop: @unchecked Sendable {
             if candidate < result.0 { result = (candidate, phase) }
         }
         if connection.stage == .handshaking {
-            consider(connection.acceptedAt &+ settings.handshakeTimeout, "handshake")
+            consider(connection.acceptedAt.addingSaturating(settings.handshakeTimeout), "handshake")
             return result
         }
         if connection.pendingOutput > 0, !connection.writable {
-            consider(connection.writeStalledSince &+ settings.writeTimeout, "write")
+            consider(connection.writeStalledSince.addingSaturating(settings.writeTimeout), "write")
         }
         switch connection.phase {
-        case .idle: consider(connection.lastActivity &+ settings.idleTimeout, "idle")
+        case .idle: consider(connection.lastActivity.addingSaturating(settings.idleTimeout), "idle")
         case .readingRequest:
             if let handler = connection.handler, handler.keepsRequestDeadlines {
                 if let due = handler.requestDeadline { consider(due, Self.handlerDeadlinePhase) }
             } else if let asked = connection.handler?.requestTimeLimit, asked.nanoseconds < settings.requestReadTimeout {
                 // Past the peer's own deadline nobody reads the answer: stop waiting for the request.
-                consider(connection.phaseStart &+ asked.nanoseconds, "request_deadline")
+                consider(connection.phaseStart.addingSaturating(asked.nanoseconds), "request_deadline")
             } else {
-                consider(connection.phaseStart &+ settings.requestReadTimeout, "request_read")
+                consider(connection.phaseStart.addingSaturating(settings.requestReadTimeout), "request_read")
             }
         }
         return result

@@ -136,7 +136,7 @@ public final class TransportServer: Sendable {
         }
         guard let state else { return }
         logger.info("draining connections", metadata: ["grace": "\(gracePeriod)"])
-        let deadline = tg_monotonic_ns() &+ gracePeriod.nanoseconds
+        let deadline = tg_monotonic_ns().addingSaturating(gracePeriod.nanoseconds)
         for loop in state.loops { loop.send(.drain(deadline: deadline)) }
         // Refuse new connections now rather than leave them queued until the drain ends;
         // shutdown(2) keeps the descriptor number, so no loop can accept on a reused one.
