@@ -39,6 +39,10 @@ public struct HTTP1Connection: Sendable {
     /// for the answer, so the transport stops waiting for the rest of the request.
     public var requestTimeLimit: Duration? { closing ? nil : parser.requestTimeLimit }
 
+    /// Requests received in full so far. When one read finishes a request and begins the next
+    /// (pipelining), the phase stays mid-request while this moves on.
+    public var requestsReceived: Int { parser.requestsReceived }
+
     /// Bytes held for the request in progress.
     public var bufferedByteCount: Int { parser.bufferedByteCount }
 

@@ -43,6 +43,8 @@ public struct HTTP1Parser: Sendable {
     /// The start of a line whose end has not arrived yet. Complete lines are parsed in place.
     var partialLine: [UInt8] = []
     var pending = PendingRequest()
+    /// Requests received in full on this connection so far.
+    public private(set) var requestsReceived = 0
 
     public init(limits: HTTPLimits = HTTPLimits()) {
         self.limits = limits
@@ -210,6 +212,7 @@ public struct HTTP1Parser: Sendable {
         let request = HTTPRequest(method: pending.method, target: pending.target, headers: pending.headers,
                                   body: pending.body, version: .http1_1)
         pending = PendingRequest()
+        requestsReceived += 1
         state = keepAlive ? .requestLine : .finished
         events.append(.request(request, keepAlive: keepAlive))
     }

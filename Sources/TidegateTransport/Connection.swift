@@ -43,6 +43,8 @@ final class Connection {
     var lastActivity: UInt64
     var phase: ConnectionTimeoutPhase = .idle
     var phaseStart: UInt64
+    /// The handler's `requestsReceived` when `phaseStart` was last set.
+    var requestsAtPhaseStart = 0
     var writeStalledSince: UInt64 = 0
     /// The deadline of this connection's live timer-heap entry (`.max`: none queued).
     var scheduledDeadline: UInt64 = .max

@@ -19,6 +19,11 @@ public protocol ConnectionHandler: AnyObject {
     /// (kube-apiserver's `?timeout=`). The request-read deadline is then the earlier of the two.
     var requestTimeLimit: Duration? { get }
 
+    /// Requests received in full so far. A read can finish one request and begin the next
+    /// (HTTP/1.1 pipelining), the phase staying `.readingRequest`; when this count moves, the
+    /// request-read deadline starts again for the new request. Default: 0.
+    var requestsReceived: Int { get }
+
     /// True for a handler that bounds each request's arrival itself (HTTP/2: per stream, so one
     /// slow stream does not end the others): the transport's connection-wide request-read
     /// deadline and `requestTimeLimit` then do not apply; `requestDeadline` does. Default: false.
@@ -44,6 +49,7 @@ public protocol ConnectionHandler: AnyObject {
 extension ConnectionHandler {
     public func closed() {}
     public var requestTimeLimit: Duration? { nil }
+    public var requestsReceived: Int { 0 }
     public var keepsRequestDeadlines: Bool { false }
     public var requestDeadline: UInt64? { nil }
     public func deadlinePassed(now: UInt64, output: inout [UInt8]) -> ExpiredRequests {

@@ -430,13 +430,7 @@ final class EventLoop: @unchecked Sendable {
             closeConnection(connection)
             return false
         }
-        if let handler = connection.handler {
-            let phase = handler.timeoutPhase
-            if phase != connection.phase {
-                connection.phase = phase
-                connection.phaseStart = now
-            }
-        }
+        if let handler = connection.handler { notePhase(of: connection, handler) }
         return true
     }
 
@@ -643,6 +637,18 @@ final class EventLoop: @unchecked Sendable {
         return true
     }
 
+    /// Starts the phase's clock when the phase changes, or when a new request began within
+    /// `.readingRequest` (a pipelined request gets its own read limit, not what its predecessor left).
+    private func notePhase(of connection: Connection, _ handler: any ConnectionHandler) {
+        let phase = handler.timeoutPhase
+        let requests = handler.requestsReceived
+        if phase != connection.phase || requests != connection.requestsAtPhaseStart {
+            connection.phase = phase
+            connection.phaseStart = now
+            connection.requestsAtPhaseStart = requests
+        }
+    }
+
     /// The phase name of a deadline the handler keeps (it ends requests, not the connection).
     private static let handlerDeadlinePhase = "handler"
 
@@ -658,11 +664,7 @@ final class EventLoop: @unchecked Sendable {
             closeConnection(connection)
             return
         }
-        let phase = handler.timeoutPhase
-        if phase != connection.phase {
-            connection.phase = phase
-            connection.phaseStart = now
-        }
+        notePhase(of: connection, handler)
         schedule(connection)
     }
 

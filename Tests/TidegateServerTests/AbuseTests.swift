@@ -9,7 +9,7 @@ struct AbuseTests {
     /// A raw TLS client in Python (verifying the dev CA): it writes exactly the bytes a mode calls for
     /// and prints what came back, so the test sees what a client that misbehaves on purpose sees.
     static let rawClient = """
-        import socket, ssl, struct, sys
+        import socket, ssl, struct, sys, time
         port, ca, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
         ctx = ssl.create_default_context(cafile=ca)
         ctx.set_alpn_protocols(["h2"] if mode.startswith("h2-") else ["http/1.1"])
@@ -60,6 +60,14 @@ struct AbuseTests {
                     elif kind == 7:
                         print("GOAWAY")
             sys.exit(0)
+        if mode == "pipelined-slow":
+            # Each request takes 0.65 s to arrive, under the 1 s read limit; the read that finishes
+            # the first also begins the second, so the two together span 1.3 s.
+            s.sendall(b"GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\n")
+            time.sleep(0.65)
+            s.sendall(b"\\r\\nGET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n")
+            time.sleep(0.65)
+            request = b"\\r\\n"
         if mode == "h2-partial-frame":
             # Preface, SETTINGS, then 5 of the 9 bytes of a PING's header, and nothing more.
             request = b"PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n" + h2_frame(4, 0, 0, b"") + h2_frame(6, 0, 0, b"\\x00" * 8)[:5]
@@ -82,6 +90,9 @@ struct AbuseTests {
             pass
         if mode == "past-timeout":
             print("closed by the server" if received == b"" else "got %r" % received[:40])
+        elif mode == "pipelined-slow":
+            # Status lines, wherever they start (a body such as "ok\\n" need not end in CRLF).
+            print(" | ".join("HTTP/1.1 " + part.split(b"\\r\\n")[0].decode() for part in received.split(b"HTTP/1.1 ")[1:]))
         elif mode in ("h2-violation", "h2-partial-frame"):
             offset = 0
             while offset + 9 <= len(received):
@@ -167,6 +178,16 @@ struct AbuseTests {
         #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_deadline"}"#) == 1)
         #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_read"}"#) == 0)
         try stillServes(server)
+    }
+
+    @Test("pipelined HTTP/1.1: each request has the whole read limit from its own first byte, not what the previous one left")
+    func pipelinedRequestsEachGetTheReadLimit() throws {
+        let server = try InProcessServer(requestReadTimeout: .seconds(1))
+        defer { server.stop() }
+        let result = try raw("pipelined-slow", server)
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "HTTP/1.1 200 OK | HTTP/1.1 200 OK",
+                "\(result.stdout) \(result.stderr)")
+        #expect(try server.metric(#"tidegate_connection_timeouts_total{phase="request_read"}"#) == 0)
     }
 
     /// Which deadline an unfinished HTTP/2 stream runs into: its own `?timeout=1s`, or (asking for

@@ -45,6 +45,8 @@ final class HTTP1ConnectionHandler: ConnectionHandler {
 
     var requestTimeLimit: Duration? { lingerBudget == nil ? connection.requestTimeLimit : nil }
 
+    var requestsReceived: Int { connection.requestsReceived }
+
     func shutdownRequested(output: inout [UInt8]) -> ConnectionDisposition {
         draining = true
         if lingerBudget != nil { return .closeAfterFlush }
