@@ -37,6 +37,8 @@ final class Connection {
     var readWantsWrite = false
     /// No more reading: closing after the pending output is flushed.
     var closeAfterFlush = false
+    /// Listed in the loop's answers to write at the end of the turn.
+    var answerQueued = false
     var shutdownAsked = false
 
     let acceptedAt: UInt64

@@ -70,6 +70,8 @@ final class EventLoop: @unchecked Sendable {
     private let maxEvents: Int32 = 256
     /// Connections whose read budget ran out with data possibly left: served again next turn.
     private var unfinished: [Connection] = []
+    /// Connections with answers produced this turn, written when the turn's reading is done.
+    private var answered: [Connection] = []
     private var nextSerial: UInt64 = 0
     private var now: UInt64 = 0
     private var draining = false
@@ -168,6 +170,7 @@ final class EventLoop: @unchecked Sendable {
                     drive(connection)
                 }
             }
+            writeAnswers()
             expireTimers()
             if draining && (connectionCount == 0 || now >= drainDeadline) {
                 closeAll()
@@ -424,14 +427,39 @@ final class EventLoop: @unchecked Sendable {
             }
         }
         if connection.pendingOutput > 0, connection.writable {
-            guard flush(connection) else { return false }
-        }
-        if connection.closeAfterFlush, connection.pendingOutput == 0 {
+            if !connection.answerQueued {
+                connection.answerQueued = true
+                answered.append(connection)
+            }
+        } else if connection.closeAfterFlush, connection.pendingOutput == 0 {
             closeConnection(connection)
             return false
         }
         if let handler = connection.handler { notePhase(of: connection, handler) }
         return true
+    }
+
+    /// Writes the answers the turn produced, all after its reading. Written one by one as each
+    /// was made, every answer woke a peer that had gone back to sleep in the meantime (an
+    /// inter-processor wake-up, a tenth of the server's CPU under load on a 2-vCPU VM); written
+    /// together, the first wakes the peer and the rest find it awake. An answer waits at most
+    /// for the rest of the turn; a turn with one connection (one request at a time) is unchanged.
+    private func writeAnswers() {
+        guard !answered.isEmpty else { return }
+        for connection in answered {
+            connection.answerQueued = false
+            guard connection === self.connection(for: connection.fd) else { continue }
+            if connection.pendingOutput > 0, connection.writable {
+                guard flush(connection) else { continue }
+            }
+            if connection.closeAfterFlush, connection.pendingOutput == 0 {
+                closeConnection(connection)
+                continue
+            }
+            // A write the socket could not take now has its own deadline.
+            schedule(connection)
+        }
+        answered.removeAll(keepingCapacity: true)
     }
 
     private enum ReadOutcome {
