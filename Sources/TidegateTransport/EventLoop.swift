@@ -49,10 +49,15 @@ enum LoopCommand: Sendable {
 /// edge-triggered for both directions, registered once and never modified: the loop tracks
 /// `readable`/`writable` itself and reads until EAGAIN/WANT_READ, so no epoll_ctl per request.
 ///
-/// Fairness and memory: a connection gets at most `readsPerTurn` reads per wake-up (then it is served
-/// again after the next epoll_wait), and reading pauses while more than `maxPendingOutputBytes` wait to
-/// be sent, so a peer that pipelines requests without reading answers cannot grow our output buffer;
-/// the write timeout then closes it. Input is never buffered here: each read goes straight to the handler.
+/// Fairness and memory: a connection gets at most `readsPerTurn` reads per pass (then it is served
+/// again after the turn's other ready connections), and reading pauses while more than
+/// `maxPendingOutputBytes` wait to be sent, so a peer that pipelines requests without reading answers
+/// cannot grow our output buffer; the write timeout then closes it. Input is never buffered here: each
+/// read goes straight to the handler. Answers are written after the turn's reading (`writeAnswers`).
+///
+/// A turn: epoll_wait; accept and read every ready connection, handing its bytes to its handler;
+/// retry the connections whose read budget ran out; write the answers; expire timers; then, before
+/// the next epoll_wait, write the turn's log lines and release what it held (`LineBatch`, `HeldValues`).
 final class EventLoop: @unchecked Sendable {
     private let index: Int
     private let epollFD: Int32
