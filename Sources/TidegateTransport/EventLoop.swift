@@ -92,7 +92,7 @@ final class EventLoop: @unchecked Sendable {
     /// Set by the TLS sockets' BIO callback: whether the last read from the kernel drained the
     /// socket (1), filled the buffer (0), or did not happen (-1).
     private let tlsSocketDrained: UnsafeMutablePointer<Int32>
-    private let idlePoll: IdlePoll
+    private var idlePoll: IdlePoll
 
     private static let readsPerTurn = 32
     /// How long an answer may wait for the rest of its turn: a turn of 16 requests is ~0.5 ms of
@@ -196,7 +196,8 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// epoll_wait; when the turn before received a connection's bytes and the loop would now sleep, it
-    /// first polls for the next event (see `IdlePoll` for why and within which limits).
+    /// first polls for the next event (see `IdlePoll` for why, within which limits, and how the
+    /// window adapts to how long such waits turn out).
     private func waitForEvents(timeout: Int32, afterReceiving received: Bool) -> Int32 {
         guard received, timeout != 0, idlePoll.enabled else {
             return tg_epoll_wait(epollFD, events, maxEvents, timeout)
@@ -205,15 +206,23 @@ final class EventLoop: @unchecked Sendable {
             settings.metrics.idlePolled(.busy)
             return tg_epoll_wait(epollFD, events, maxEvents, timeout)
         }
-        let until = tg_monotonic_ns() + idlePoll.windowNanoseconds
-        repeat {
-            let count = tg_epoll_wait(epollFD, events, maxEvents, 0)
-            if count > 0 { settings.metrics.idlePolled(.event) }
-            if count != 0 { return count }
-        } while tg_monotonic_ns() < until
-        settings.metrics.idlePolled(.expired)
+        let start = tg_monotonic_ns()
+        if idlePoll.window > 0 {
+            let until = start + idlePoll.window
+            repeat {
+                let count = tg_epoll_wait(epollFD, events, maxEvents, 0)
+                if count > 0 {
+                    settings.metrics.idlePolled(.event)
+                    idlePoll.observe(waited: tg_monotonic_ns() - start)
+                }
+                if count != 0 { return count }
+            } while tg_monotonic_ns() < until
+            settings.metrics.idlePolled(.expired)
+        }
         // A timer may have come due while polling.
-        return tg_epoll_wait(epollFD, events, maxEvents, waitMilliseconds())
+        let count = tg_epoll_wait(epollFD, events, maxEvents, waitMilliseconds())
+        if count >= 0 { idlePoll.observe(waited: tg_monotonic_ns() - start) }
+        return count
     }
 
     private func waitMilliseconds() -> Int32 {

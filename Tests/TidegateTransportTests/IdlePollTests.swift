@@ -35,6 +35,41 @@ struct IdlePollTests {
         #expect((runnable ?? 0) >= 1, "\(text)")  // at least the reading thread
     }
 
+    @Test("the window adapts as KVM's halt polling does", arguments: [
+        // (current, longest, waited) -> next; µs
+        (200, 200, 150, 200),  // the window covered the wait: unchanged
+        (200, 200, 200, 200),
+        (80, 200, 150, 160),   // the longest window would have covered it: doubled
+        (160, 200, 190, 200),  // ... up to the longest
+        (0, 200, 150, 10),     // from nothing, the first window
+        (5, 200, 150, 10),
+        (200, 200, 5_000, 100),  // past the longest window: halved
+        (100, 200, 201, 50),
+        (10, 200, 1_000_000, 0),  // below the first window: none
+        (0, 200, 1_000_000, 0),   // none stays none while waits are long
+    ] as [(UInt64, UInt64, UInt64, UInt64)])
+    func adaptiveWindow(current: UInt64, longest: UInt64, waited: UInt64, next: UInt64) {
+        #expect(IdlePoll.nextWindow(current: current * 1_000, longest: longest * 1_000, waited: waited * 1_000) == next * 1_000)
+    }
+
+    @Test("requests further apart than the longest window stop the polling; back-to-back ones bring it back")
+    func windowFollowsTraffic() {
+        var poll = IdlePoll(windowNanoseconds: 200_000)
+        #expect(poll.window == 200_000)  // optimistic at start
+        var windows: [UInt64] = []
+        for _ in 0..<6 {
+            poll.observe(waited: 50_000_000)  // a request every 50 ms
+            windows.append(poll.window / 1_000)
+        }
+        #expect(windows == [100, 50, 25, 12, 0, 0])
+        windows = []
+        for _ in 0..<6 {
+            poll.observe(waited: 150_000)  // back to back, 150 µs apart
+            windows.append(poll.window / 1_000)
+        }
+        #expect(windows == [10, 20, 40, 80, 160, 160])
+    }
+
     @Test("longer than 1 ms or negative is refused before anything starts", arguments: [
         Duration.milliseconds(2), Duration.microseconds(-1),
     ])

@@ -49,8 +49,8 @@ struct ServeCommand: ParsableCommand {
     @Option(
         name: .customLong("idle-poll"),
         help: ArgumentHelp(
-            "After serving, how long an event loop polls for the next request before it sleeps. Default 0 (off).",
-            discussion: "A Go duration up to 1ms, such as 100us. On virtual machines it saves a wake-up per request that follows within the window (lower latency for steady one-at-a-time traffic), for up to that much CPU per request; it never polls while every core is busy.",
+            "After serving, how long at most an event loop polls for the next request before it sleeps. Default 200us; 0 turns polling off.",
+            discussion: "A Go duration up to 1ms. On virtual machines it saves a wake-up per request that follows within the window (lower latency for back-to-back traffic). The window adapts: it shrinks to nothing while requests come further apart than this, and grows back when they come closer; it never polls while every core is busy.",
             valueName: "DURATION"))
     var idlePoll: String?
 
