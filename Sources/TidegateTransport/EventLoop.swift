@@ -86,8 +86,10 @@ final class EventLoop: @unchecked Sendable {
     private var draining = false
     private var drainDeadline: UInt64 = .max
     private var running = true
-    /// Whether this turn handed a connection's bytes to its handler (what makes an idle poll worth it).
-    private var receivedThisTurn = false
+    /// How many connections this turn handed bytes to (counted up to 2; what decides an idle poll),
+    /// and the last of them.
+    private var receiversThisTurn = 0
+    private var lastReceiver: UInt64 = 0
     private var peerBuffer = [CChar](repeating: 0, count: 64)
     /// Set by the TLS sockets' BIO callback: whether the last read from the kernel drained the
     /// socket (1), filled the buffer (0), or did not happen (-1).
@@ -157,8 +159,8 @@ final class EventLoop: @unchecked Sendable {
             // The turn's answers are written: now its log lines and the values it held.
             lines.flush()
             held.releaseAll()
-            let count = waitForEvents(timeout: timeout, afterReceiving: receivedThisTurn)
-            receivedThisTurn = false
+            let count = waitForEvents(timeout: timeout, connectionsServed: receiversThisTurn)
+            receiversThisTurn = 0
             now = tg_monotonic_ns()
             if count < 0 {
                 settings.logger.error("epoll_wait failed", metadata: ["errno": "\(tg_errno())"])
@@ -195,11 +197,11 @@ final class EventLoop: @unchecked Sendable {
         settings.logger.debug("event loop stopped", metadata: ["loop": "\(index)"])
     }
 
-    /// epoll_wait; when the turn before received a connection's bytes and the loop would now sleep, it
-    /// first polls for the next event (see `IdlePoll` for why, within which limits, and how the
-    /// window adapts to how long such waits turn out).
-    private func waitForEvents(timeout: Int32, afterReceiving received: Bool) -> Int32 {
-        guard received, timeout != 0, idlePoll.enabled else {
+    /// epoll_wait; when the turn before served one connection and the loop would now sleep, it first
+    /// polls for the next event (see `IdlePoll` for why, within which limits, and how the window
+    /// adapts to how long such waits turn out).
+    private func waitForEvents(timeout: Int32, connectionsServed: Int) -> Int32 {
+        guard IdlePoll.worthPolling(afterServing: connectionsServed), timeout != 0, idlePoll.enabled else {
             return tg_epoll_wait(epollFD, events, maxEvents, timeout)
         }
         guard idlePoll.coreIsFree() else {
@@ -441,7 +443,10 @@ final class EventLoop: @unchecked Sendable {
                 return false
             }
             connection.lastActivity = now
-            receivedThisTurn = true
+            if receiversThisTurn == 0 || (receiversThisTurn == 1 && lastReceiver != connection.serial) {
+                receiversThisTurn += 1
+                lastReceiver = connection.serial
+            }
             guard let handler = connection.handler else { break }
             let disposition = handler.received(
                 UnsafeRawBufferPointer(start: readBuffer.baseAddress, count: count), output: &connection.output)

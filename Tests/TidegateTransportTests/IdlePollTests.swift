@@ -35,6 +35,13 @@ struct IdlePollTests {
         #expect((runnable ?? 0) >= 1, "\(text)")  // at least the reading thread
     }
 
+    @Test("a poll follows a turn that served one connection, not none or several", arguments: [
+        (0, false), (1, true), (2, false),
+    ])
+    func worthPolling(connections: Int, polls: Bool) {
+        #expect(IdlePoll.worthPolling(afterServing: connections) == polls)
+    }
+
     @Test("the window adapts as KVM's halt polling does", arguments: [
         // (current, longest, waited) -> next; µs
         (200, 200, 150, 200),  // the window covered the wait: unchanged
