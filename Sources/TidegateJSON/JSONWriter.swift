@@ -78,7 +78,8 @@ public struct JSONWriter: Sendable {
             let written = out.withUnsafeMutableBufferPointer {
                 escape(bytes, into: $0.baseAddress! + start, plainUntil: firstEscape)
             }
-            assert(written == room, "escapedCount disagrees with escape")
+            // Both walk the same table (`shortEscape`); past `room` the write would have left the array.
+            precondition(written == room, "escapedCount disagrees with escape")
         }
         out.append(UInt8(ascii: "\""))
     }
@@ -100,10 +101,7 @@ public struct JSONWriter: Sendable {
         var count = bytes.count
         var i = firstEscape
         while i < bytes.count {
-            switch bytes[i] {
-            case 0x22, 0x5C, 0x0A, 0x0D, 0x09: count += 1
-            default: count += 5
-            }
+            count += shortEscape(bytes[i]) == nil ? 5 : 1
             i = plainRunEnd(bytes, from: i + 1)
         }
         return count
@@ -154,23 +152,31 @@ public struct JSONWriter: Sendable {
         return n
     }
 
+    /// The letter after the backslash for a byte with a two-character escape; nil for the ones
+    /// written as `\u00XX`. The one table `escapedCount` and `writeEscape` both read.
+    @inline(__always) private static func shortEscape(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x22, 0x5C: b
+        case 0x0A: UInt8(ascii: "n")
+        case 0x0D: UInt8(ascii: "r")
+        case 0x09: UInt8(ascii: "t")
+        default: nil
+        }
+    }
+
     private static func writeEscape(_ b: UInt8, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         out[0] = 0x5C
-        switch b {
-        case 0x22, 0x5C: out[1] = b
-        case 0x0A: out[1] = UInt8(ascii: "n")
-        case 0x0D: out[1] = UInt8(ascii: "r")
-        case 0x09: out[1] = UInt8(ascii: "t")
-        default:
-            let digits: StaticString = "0123456789abcdef"
-            out[1] = UInt8(ascii: "u")
-            out[2] = 0x30
-            out[3] = 0x30
-            out[4] = digits.utf8Start[Int(b >> 4)]
-            out[5] = digits.utf8Start[Int(b & 0xF)]
-            return out + 6
+        if let letter = shortEscape(b) {
+            out[1] = letter
+            return out + 2
         }
-        return out + 2
+        let digits: StaticString = "0123456789abcdef"
+        out[1] = UInt8(ascii: "u")
+        out[2] = 0x30
+        out[3] = 0x30
+        out[4] = digits.utf8Start[Int(b >> 4)]
+        out[5] = digits.utf8Start[Int(b & 0xF)]
+        return out + 6
     }
 }
 
