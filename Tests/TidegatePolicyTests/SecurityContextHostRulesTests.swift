@@ -147,6 +147,18 @@ private let appArmorPolicy = enabled { $0.appArmorProfile = .deny; $0.allowedApp
     @Test func aLocalhostAppArmorAnnotationMatchesAPrefix() throws {
         #expect(try findings(#"{"container.apparmor.security.beta.kubernetes.io/app":"localhost/custom"}"#, policy: appArmorPolicy).isEmpty)
     }
+
+    @Test("a megabyte-long profile name is quoted as an excerpt, not copied into the message")
+    func aLongProfileNameIsQuotedShort() throws {
+        let name = "localhost/" + String(repeating: "x", count: 1 << 20)
+        let pod = try JSONReader().parse(#"{"kind":"Pod","metadata":{"name":"p","annotations":{"container.seccomp.security.alpha.kubernetes.io/app":"\#(name)"}},"spec":{"containers":[{"name":"app","image":"x"}]}}"#)
+        let messages = PolicyEngine.evaluate(pod, policy: seccompPolicy, checks: securityContextChecks(RuleID.seccompProfile)).findings.map(\.message)
+        let message = try #require(messages.first)
+        // Asserted on derived values, so that a failure does not print the megabyte.
+        let length = message.utf8.count, namesItsSize = message.contains("(\(name.utf8.count) bytes)")
+        #expect(length < 400, "\(message.prefix(200))")
+        #expect(namesItsSize, "\(message.prefix(200))")
+    }
 }
 
 let seLinuxCases: [RuleCase] = {

@@ -90,7 +90,7 @@ struct SecurityProfile {
             if allowed.contains(where: { admits($0, profile.name) }) { return [] }
             return [Violation(
                 path: profile.path, container: container.ref,
-                message: "runs \(what) profile \(profile.name), set by the \(profile.source) (\(allowedText))")]
+                message: "runs \(what) profile \(quotedExcerpt(profile.name)), set by the \(profile.source) (\(allowedText))")]
         }
     }
 }
