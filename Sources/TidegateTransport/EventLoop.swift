@@ -204,12 +204,14 @@ final class EventLoop: @unchecked Sendable {
         guard IdlePoll.worthPolling(afterServing: connectionsServed), timeout != 0, idlePoll.enabled else {
             return tg_epoll_wait(epollFD, events, maxEvents, timeout)
         }
-        guard idlePoll.coreIsFree() else {
-            settings.metrics.idlePolled(.busy)
-            return tg_epoll_wait(epollFD, events, maxEvents, timeout)
-        }
         let start = tg_monotonic_ns()
+        // With the window shrunk to nothing the loop only measures its wait (to grow it back); the
+        // free-core test (a read of /proc/loadavg) is for turns that would poll.
         if idlePoll.window > 0 {
+            guard idlePoll.coreIsFree() else {
+                settings.metrics.idlePolled(.busy)
+                return tg_epoll_wait(epollFD, events, maxEvents, timeout)
+            }
             let until = start + idlePoll.window
             repeat {
                 let count = tg_epoll_wait(epollFD, events, maxEvents, 0)
@@ -483,16 +485,10 @@ final class EventLoop: @unchecked Sendable {
         guard !answered.isEmpty else { return }
         for connection in answered {
             connection.answerQueued = false
-            guard connection === self.connection(for: connection.fd) else { continue }
-            if connection.pendingOutput > 0, connection.writable {
-                guard flush(connection) else { continue }
-            }
-            if connection.closeAfterFlush, connection.pendingOutput == 0 {
-                closeConnection(connection)
-                continue
-            }
-            // A write the socket could not take now has its own deadline.
-            schedule(connection)
+            guard connection === self.connection(for: connection.fd), flushOrClose(connection) else { continue }
+            // A write the socket could not take now has its own deadline; otherwise the one set
+            // when the request was read still stands.
+            if connection.pendingOutput > 0 { schedule(connection) }
         }
         answered.removeAll(keepingCapacity: true)
     }
@@ -690,6 +686,12 @@ final class EventLoop: @unchecked Sendable {
     /// what it wrote. Returns false when the connection was closed.
     private func settle(_ connection: Connection, after disposition: ConnectionDisposition) -> Bool {
         guard apply(disposition, to: connection) else { return false }
+        return flushOrClose(connection)
+    }
+
+    /// Writes what the socket takes now, then closes a connection that was to close once its
+    /// output was sent. Returns false when the connection was closed.
+    private func flushOrClose(_ connection: Connection) -> Bool {
         if connection.pendingOutput > 0, connection.writable {
             guard flush(connection) else { return false }
         }

@@ -33,7 +33,7 @@ public final class TransportMetrics: Sendable {
         /// "request_deadline"); an HTTP/2 stream reset by its read limit or its own `?timeout=`
         /// counts as "request_read" or "request_deadline".
         public var timeouts: [String: Int]
-        /// Event-loop waits after a turn that received bytes, with idle polling on, by outcome
+        /// Event-loop waits after a turn that served one connection, with idle polling on, by outcome
         /// ("event": the next event came while polling, "expired": it did not and the loop slept;
         /// "busy": no core was free, so the loop slept without polling).
         public var idlePolls: [String: Int]
