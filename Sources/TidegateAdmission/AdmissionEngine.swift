@@ -98,17 +98,17 @@ public struct AdmissionEngine: Sendable {
 
         // Rules the policy does not apply to UPDATE neither deny nor patch it.
         let isUpdate = request.operation == "UPDATE"
-        let policy = isUpdate ? updatePolicy : policy
+        let (policy, plan) = isUpdate ? (updatePolicy, updatePlan) : (policy, plan)
         if endpoint == .mutate {
-            let result = PolicyEngine.fix(
-                object, policy: policy, plan: isUpdate ? updatePlan : plan, pod: pod, scope: scope
-            ) { autoApply.contains($0.rule) }
+            let result = PolicyEngine.fix(object, policy: policy, plan: plan, pod: pod, scope: scope) {
+                autoApply.contains($0.rule)
+            }
             if !result.patch.operations.isEmpty { response.patch = result.patch }
             decision.patchOperations = result.patch.operations.count
             return AdmissionOutcome(response: response, decision: decision)
         }
 
-        let evaluation = PolicyEngine.evaluate(pod, policy: policy, plan: isUpdate ? updatePlan : plan, scope: scope, fixes: .denials)
+        let evaluation = PolicyEngine.evaluate(pod, policy: policy, plan: plan, scope: scope, fixes: .denials)
         var denials: [Finding] = []
         var warnings: [Finding] = []
         var audited: [Finding] = []
