@@ -90,6 +90,9 @@ final class EventLoop: @unchecked Sendable {
     /// and the last of them.
     private var receiversThisTurn = 0
     private var lastReceiver: UInt64 = 0
+    /// The one connection the last turn that received anything received from; 0 when that turn
+    /// served several (serials start at 1).
+    private var soleReceiverOfServedTurnBefore: UInt64 = 0
     private var peerBuffer = [CChar](repeating: 0, count: 64)
     /// Set by the TLS sockets' BIO callback: whether the last read from the kernel drained the
     /// socket (1), filled the buffer (0), or did not happen (-1).
@@ -159,7 +162,12 @@ final class EventLoop: @unchecked Sendable {
             // The turn's answers are written: now its log lines and the values it held.
             lines.flush()
             held.releaseAll()
-            let count = waitForEvents(timeout: timeout, connectionsServed: receiversThisTurn)
+            let sole: UInt64 = receiversThisTurn == 1 ? lastReceiver : 0
+            let count = waitForEvents(
+                timeout: timeout,
+                worthPolling: IdlePoll.worthPolling(
+                    afterServing: receiversThisTurn, sameAsServedTurnBefore: sole == soleReceiverOfServedTurnBefore))
+            if receiversThisTurn > 0 { soleReceiverOfServedTurnBefore = sole }
             receiversThisTurn = 0
             now = tg_monotonic_ns()
             if count < 0 {
@@ -197,11 +205,11 @@ final class EventLoop: @unchecked Sendable {
         settings.logger.debug("event loop stopped", metadata: ["loop": "\(index)"])
     }
 
-    /// epoll_wait; when the turn before served one connection and the loop would now sleep, it first
-    /// polls for the next event (see `IdlePoll` for why, within which limits, and how the window
-    /// adapts to how long such waits turn out).
-    private func waitForEvents(timeout: Int32, connectionsServed: Int) -> Int32 {
-        guard IdlePoll.worthPolling(afterServing: connectionsServed), timeout != 0, idlePoll.enabled else {
+    /// epoll_wait; when the turn before served one connection, the one the served turn before it
+    /// served alone, and the loop would now sleep, it first polls for the next event (see `IdlePoll`
+    /// for why, within which limits, and how the window adapts to how long such waits turn out).
+    private func waitForEvents(timeout: Int32, worthPolling: Bool) -> Int32 {
+        guard worthPolling, timeout != 0, idlePoll.enabled else {
             return tg_epoll_wait(epollFD, events, maxEvents, timeout)
         }
         let start = tg_monotonic_ns()

@@ -23,12 +23,15 @@ import Glibc
 /// request whenever the next one came later.
 ///
 /// Limits that keep the cost bounded:
-/// - only after a turn that received bytes from exactly one connection (`worthPolling`): an idle
-///   server (timers, reloads, connections accepted or becoming writable) never polls, and a loop
-///   serving several connections at once is under load, where the next event is near anyway and a
-///   spinning loop takes the core its clients need (one loop, 16 connections, 5 s of pod-small:
-///   22,168 polls when every served turn polled, 57 with this rule; the CPU they took was inside the
-///   run-to-run noise, so this errs on the side of not spinning under load);
+/// - only after a turn that received bytes from exactly one connection, the same one as the served
+///   turn before it (`worthPolling`): an idle server (timers, reloads, connections accepted or
+///   becoming writable) never polls, and a loop serving several connections is under load, where
+///   the next event is near anyway and a spinning loop takes the core its clients need. Served
+///   turns alone were not enough: two loops sharing 16 connections mostly serve one connection a
+///   turn, a different one each time (pod-small over HTTP/1.1, 4 s: 26,000 such turns, 3,500
+///   polls, 22,600 reads of `/proc/loadavg` that found no core free; 30k requests/s against 36k
+///   with polling off). A connection served twice in a row is a client waiting on its answers;
+///   several taking turns are load;
 /// - only while a core is free: the kernel's count of runnable threads (`/proc/loadavg`, this
 ///   thread included) must not exceed the CPUs this process may run on, so polling never takes a
 ///   core another thread is waiting for;
@@ -74,9 +77,12 @@ struct IdlePoll: ~Copyable {
 
     var enabled: Bool { longestWindow > 0 }
 
-    /// Polling pays after a turn that served one connection: the wait for its next request is a
-    /// round trip through the client, long enough for the vCPU to halt.
-    static func worthPolling(afterServing connections: Int) -> Bool { connections == 1 }
+    /// Polling pays after a turn that served one connection, when the served turn before it served
+    /// that same one alone: the wait for its next request is a round trip through the client, long
+    /// enough for the vCPU to halt. Connections taking turns are load, not a client waiting.
+    static func worthPolling(afterServing connections: Int, sameAsServedTurnBefore: Bool) -> Bool {
+        connections == 1 && sameAsServedTurnBefore
+    }
 
     /// After a served turn the loop waited `waited` nanoseconds (polling, then blocking) for its
     /// next event: adapt the window to what would have caught it.

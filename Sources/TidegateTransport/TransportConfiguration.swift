@@ -23,9 +23,10 @@ public struct TransportConfiguration: Sendable {
     public var readBufferSize: Int
     /// listen(2) backlog.
     public var listenBacklog: Int
-    /// After a turn that served one connection, the longest a loop keeps asking epoll for the next
-    /// event before it sleeps (the window adapts below it, see `IdlePoll`); zero (the transport's
-    /// default; `tidegate serve` uses 200 µs): sleep at once. At most 1 ms.
+    /// After a turn that served one connection (as the served turn before it did), the longest a
+    /// loop keeps asking epoll for the next event before it sleeps (the window adapts below it, see
+    /// `IdlePoll`); zero (the transport's default; `tidegate serve` uses 200 µs): sleep at once.
+    /// At most 1 ms.
     public var idlePoll: Duration
 
     public init(

@@ -35,11 +35,14 @@ struct IdlePollTests {
         #expect((runnable ?? 0) >= 1, "\(text)")  // at least the reading thread
     }
 
-    @Test("a poll follows a turn that served one connection, not none or several", arguments: [
-        (0, false), (1, true), (2, false),
+    @Test("a poll follows a turn that served one connection, the same one the served turn before served alone", arguments: [
+        (0, true, false), (0, false, false),  // nothing received: idle
+        (1, true, true),                      // one client waiting on its answers
+        (1, false, false),                    // connections taking turns: load
+        (2, true, false), (2, false, false),  // several at once: load
     ])
-    func worthPolling(connections: Int, polls: Bool) {
-        #expect(IdlePoll.worthPolling(afterServing: connections) == polls)
+    func worthPolling(connections: Int, sameAsBefore: Bool, polls: Bool) {
+        #expect(IdlePoll.worthPolling(afterServing: connections, sameAsServedTurnBefore: sameAsBefore) == polls)
     }
 
     @Test("the window adapts as KVM's halt polling does", arguments: [
@@ -108,7 +111,7 @@ struct IdlePollTests {
         }
     }
 
-    @Test("only a turn that received bytes leads to a poll: accepting connections that say nothing does not")
+    @Test("only a turn that received bytes from the connection the served turn before received from leads to a poll")
     func onlyServingPolls() throws {
         let server = try TestServer(configuration: TransportConfiguration(eventLoops: 1, idlePoll: .milliseconds(1)))
         defer { server.stop() }
@@ -116,8 +119,20 @@ struct IdlePollTests {
         #expect(eventually { server.metrics.openConnections == 3 })
         usleep(50_000)
         #expect(server.metrics.idlePolls.values.reduce(0, +) == 0, "polled after turns that served no connection")
-        quiet[0].send(simpleRequest)
-        #expect(quiet[0].read(until: "\r\n\r\n").contains("200 OK"))
+        // Connections taking turns, one request each: load, not a client waiting on its answers.
+        for round in 0..<2 {
+            for client in quiet {
+                client.send(simpleRequest)
+                #expect(client.read(until: "\r\n\r\n").contains("200 OK"), "round \(round)")
+            }
+        }
+        usleep(50_000)
+        #expect(server.metrics.idlePolls.values.reduce(0, +) == 0, "polled after connections took turns")
+        // One connection served twice in a row: the next wait polls.
+        for _ in 0..<2 {
+            quiet[0].send(simpleRequest)
+            #expect(quiet[0].read(until: "\r\n\r\n").contains("200 OK"))
+        }
         #expect(eventually { server.metrics.idlePolls.values.reduce(0, +) >= 1 })
     }
 }
