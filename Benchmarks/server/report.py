@@ -3,6 +3,8 @@
 
   report.py latency LOGFILE        -> "p50_us p99_us count" from an h2load --log-file
   report.py h2load OUTFILE         -> "succeeded failed non2xx rps" from h2load's printed summary
+  report.py aggregate ROUNDS.tsv SERVER PROTO PAYLOAD LOAD [LOGFILE...]
+                                   -> one results row from the rounds of a cell (see aggregate)
   report.py table RESULTS.tsv      -> markdown tables and ratios vs nginx
   report.py targets RESULTS.tsv IDLE.tsv -> the issue's targets, met or not, per Tidegate server
   report.py profile TREE.txt REQUESTS  -> cost centres from a demangled callgrind_annotate
@@ -12,24 +14,74 @@ import re
 import sys
 
 
-def latency(path):
+def latency_times(paths):
     times = []
-    with open(path) as f:
-        for line in f:
-            cols = line.split("\t")
-            if len(cols) >= 3 and cols[1].startswith("2"):
-                times.append(int(cols[2]))
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                cols = line.split("\t")
+                if len(cols) >= 3 and cols[1].startswith("2"):
+                    times.append(int(cols[2]))
+    times.sort()
+    return times
+
+
+def percentile(times, p):
+    # nearest-rank percentile of sorted times
+    k = max(0, min(len(times) - 1, int(round(p / 100 * len(times) + 0.5)) - 1))
+    return times[k]
+
+
+def latency(path):
+    times = latency_times([path])
     if not times:
         print("nan nan 0")
         return
-    times.sort()
+    print(percentile(times, 50), percentile(times, 99), len(times))
 
-    def pct(p):
-        # nearest-rank percentile
-        k = max(0, min(len(times) - 1, int(round(p / 100 * len(times) + 0.5)) - 1))
-        return times[k]
 
-    print(pct(50), pct(99), len(times))
+def aggregate(rounds_path, server, proto, payload, load, *logs):
+    """One results row for a cell from its rounds. Under load (16 connections) each figure is the
+    median of the rounds' figures: the servers took turns round by round, and a median keeps one
+    round disturbed by the shared machine (or by how two event loops happened to split the
+    connections) from deciding the cell. With one connection the rounds' requests are pooled:
+    p50/p99 over every request of every round (from the h2load logs), CPU per request as the
+    rounds' CPU over their requests. Requests, failures and CPU ticks are summed, RSS is the max."""
+    rows = [r for r in read_rows(rounds_path, ROUND_COLUMNS)
+            if (r["server"], r["proto"], r["payload"], r["load"]) == (server, proto, payload, load)]
+    if not rows:
+        return
+
+    def num(r, k):
+        try:
+            return float(r[k])
+        except ValueError:
+            return float("nan")
+
+    def median(values):
+        values = sorted(v for v in values if v == v)
+        if not values:
+            return float("nan")
+        mid = len(values) // 2
+        return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+    requests = sum(int(r["requests"]) for r in rows)
+    failed = sum(int(r["failed"]) for r in rows)
+    ticks = sum(int(r["cpu_ticks"]) for r in rows)
+    rss = max((int(r["rss_max_kb"]) for r in rows if r["rss_max_kb"].isdigit()), default=0)
+    rps = median(num(r, "rps") for r in rows)
+    if logs:
+        times = latency_times(logs)
+        p50, p99 = (percentile(times, 50), percentile(times, 99)) if times else ("nan", "nan")
+        weighted = [(num(r, "cpu_us"), int(r["requests"])) for r in rows if num(r, "cpu_us") == num(r, "cpu_us")]
+        n = sum(w for _, w in weighted)
+        cpu = sum(v * w for v, w in weighted) / n if n else float("nan")
+    else:
+        p50, p99 = median(num(r, "p50_us") for r in rows), median(num(r, "p99_us") for r in rows)
+        cpu = median(num(r, "cpu_us") for r in rows)
+        p50, p99 = (f"{p50:.0f}", f"{p99:.0f}") if p99 == p99 else ("nan", "nan")
+    print("\t".join([server, proto, payload, load, str(requests), str(failed), f"{rps:.2f}", str(ticks),
+                     f"{cpu:.2f}", str(p50), str(p99), str(rss)]))
 
 
 def h2load(path):
@@ -46,6 +98,7 @@ def h2load(path):
 
 COLUMNS = ["server", "proto", "payload", "load", "requests", "failed", "rps", "cpu_ticks", "cpu_us",
            "p50_us", "p99_us", "rss_max_kb"]
+ROUND_COLUMNS = COLUMNS + ["round"]
 
 
 def table(path):
@@ -79,13 +132,13 @@ def table(path):
               f"{f(r['p50_us'])} | {f(r['p99_us'])} | {rss_mb} | {r['failed']} | {rps_ratio} | {cpu_ratio} |")
 
 
-def read_rows(path):
+def read_rows(path, columns=COLUMNS):
     rows = []
     with open(path) as f:
         for line in f:
             if line.startswith("#") or not line.strip():
                 continue
-            rows.append(dict(zip(COLUMNS, line.rstrip("\n").split("\t"))))
+            rows.append(dict(zip(columns, line.rstrip("\n").split("\t"))))
     return rows
 
 
@@ -192,4 +245,5 @@ def profile(path, requests):
 
 
 if __name__ == "__main__":
-    {"latency": latency, "h2load": h2load, "table": table, "targets": targets, "profile": profile}[sys.argv[1]](*sys.argv[2:])
+    {"latency": latency, "h2load": h2load, "aggregate": aggregate, "table": table, "targets": targets,
+     "profile": profile}[sys.argv[1]](*sys.argv[2:])

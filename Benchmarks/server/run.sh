@@ -3,15 +3,18 @@
 #
 # Usage: Benchmarks/server/run.sh [--quick] [--event-loops "1 2"] [--payloads "pod-small ..."]
 #                                 [--skip-build] [--no-idle] [--out DIR] [--serve-args "ARGS"]
+#                                 [--rounds N]
 #
-# For each payload x protocol x server: a warm-up, a measured run with 16 connections (one request
-# in flight per connection: h2load -m 1, also for HTTP/2), and a latency run with one connection and
-# one request at a time (-c 1 -m 1). Server CPU per request comes from utime+stime in /proc/PID/stat
-# (all of the server's processes) before and after each measured run; memory from /proc/PID/status.
-# Then 1,000 idle TLS connections per server and protocol (idle_tls.py) for the extra RSS they cost.
-# All servers run side by side for the whole benchmark, and every cell runs the servers back to
-# back, so the ratios compare runs made under the same background load. --serve-args adds options to
-# every Tidegate server (e.g. "--idle-poll 100us").
+# For each payload x protocol x server: a warm-up, then in N rounds (3; 1 with --quick) a measured
+# run with 16 connections (one request in flight per connection: h2load -m 1, also for HTTP/2) and
+# then N rounds of a latency run with one connection and one request at a time (-c 1 -m 1), the
+# servers taking turns within each round. A cell reports, per server, the median round at 16
+# connections and the pooled requests of its one-connection rounds (see README.md). Server CPU per
+# request comes from utime+stime in /proc/PID/stat (all of the server's processes) before and after
+# each measured run; memory from /proc/PID/status. Then 1,000 idle TLS connections per server and
+# protocol (idle_tls.py) for the extra RSS they cost. All servers run side by side for the whole
+# benchmark, so the ratios compare runs made under the same background load. --serve-args adds
+# options to every Tidegate server (e.g. "--idle-poll 100us").
 #
 # Environment: PAYLOADS (directory of AdmissionReview JSON files), BASE_PORT (default 18440),
 # NGINX_WORKERS (default 2), IDLE_CONNECTIONS (default 1000), TIDEGATE_LOG_LEVEL (default info).
@@ -28,6 +31,7 @@ skip_build=0
 idle=1
 out=""
 serve_args=""
+rounds=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -37,13 +41,17 @@ while [[ $# -gt 0 ]]; do
     --no-idle) idle=0 ;;
     --out) out="$2"; shift ;;
     --serve-args) serve_args="$2"; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --rounds) rounds="$2"; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
 done
 
-if [[ $quick == 1 ]]; then warm=1; measure=3; latency=3; else warm=2; measure=10; latency=5; fi
+# measure and latency are seconds per round.
+if [[ $quick == 1 ]]; then warm=1; measure=3; latency=3; rounds=${rounds:-1}
+else warm=2; measure=4; latency=2; rounds=${rounds:-3}; fi
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "--rounds takes a positive whole number" >&2; exit 2; }
 conns=16
 base_port=${BASE_PORT:-18440}
 nginx_workers=${NGINX_WORKERS:-2}
@@ -65,8 +73,10 @@ work=$(mktemp -d /tmp/tidegate-serverbench.XXXXXX)
 out=${out:-$work}
 mkdir -p "$out"
 results="$out/results.tsv"
+round_results="$out/rounds.tsv"
 idle_results="$out/idle.tsv"
 : > "$results"
+: > "$round_results"
 : > "$idle_results"
 
 # Every process this script starts, killed on any exit.
@@ -197,11 +207,11 @@ load() { # PROTO PORT PAYLOAD CONNECTIONS SECONDS LOGFILE OUTFILE
     ${6:+--log-file "$6"} "https://127.0.0.1:$2/validate" > "$7" 2>&1 || true
 }
 
-measure() { # SERVER PROTO PAYLOAD LOADNAME CONNECTIONS SECONDS
-  local server=$1 proto=$2 payload=$3 name=$4 c=$5 secs=$6
+measure() { # SERVER PROTO PAYLOAD LOADNAME CONNECTIONS SECONDS ROUND
+  local server=$1 proto=$2 payload=$3 name=$4 c=$5 secs=$6 round=$7
   local pids tag before after sampler
   pids=$(server_pids "$server")
-  tag="$out/$server-$proto-$payload-$name"
+  tag="$out/$server-$proto-$payload-$name-r$round"
   before=$(cpu_ticks $pids)
   rss_sampler "$tag.rss" $pids &
   sampler=$!
@@ -213,14 +223,17 @@ measure() { # SERVER PROTO PAYLOAD LOADNAME CONNECTIONS SECONDS
   read -r p50 p99 _ < <(python3 "$here/report.py" latency "$tag.log")
   local cpu_us=nan
   (( ok > 0 )) && cpu_us=$(awk -v t=$((after - before)) -v hz="$tick_hz" -v n="$ok" 'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$proto" "$payload" "$name" \
-    "$ok" "$((failed + non2xx))" "$rps" "$((after - before))" "$cpu_us" "$p50" "$p99" "$(cat "$tag.rss")" >> "$results"
-  printf '  %-14s %s %-19s %-3s %8s req/s %7s us CPU/req p50 %5s us p99 %6s us failed %s\n' \
-    "$server" "$proto" "$payload" "$name" "$rps" "$cpu_us" "$p50" "$p99" "$((failed + non2xx))" >&2
-  rm -f "$tag.log"   # per-request logs are large; the summary row keeps what matters
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$proto" "$payload" "$name" \
+    "$ok" "$((failed + non2xx))" "$rps" "$((after - before))" "$cpu_us" "$p50" "$p99" "$(cat "$tag.rss")" \
+    "$round" >> "$round_results"
+  printf '  %-14s %s %-19s %-3s r%s %8s req/s %7s us CPU/req p50 %5s us p99 %6s us failed %s\n' \
+    "$server" "$proto" "$payload" "$name" "$round" "$rps" "$cpu_us" "$p50" "$p99" "$((failed + non2xx))" >&2
+  # Per-request logs are large: a 16-connection round keeps its summary row; one-connection rounds
+  # keep theirs until the cell's latency is computed from all of them.
+  [[ $name == c1 ]] || rm -f "$tag.log"
 }
 
-echo "# $(date -u +%FT%TZ) quick=$quick warm=${warm}s measure=${measure}s latency=${latency}s conns=$conns nginx_workers=$nginx_workers log_level=$log_level serve_args=${serve_args:-none}" | tee -a "$results" >&2
+echo "# $(date -u +%FT%TZ) quick=$quick warm=${warm}s rounds=$rounds measure=${measure}s latency=${latency}s (per round) conns=$conns nginx_workers=$nginx_workers log_level=$log_level serve_args=${serve_args:-none}" | tee -a "$results" >&2
 echo "# servers: ${servers[*]}; results in $out" >&2
 
 baseline_rss=()
@@ -231,8 +244,18 @@ for payload in $payload_names; do
   for proto in h1 h2; do
     for s in "${servers[@]}"; do
       load "$proto" "${port[$s]}" "$payload" "$conns" "$warm" "" "$out/warmup.out"
-      measure "$s" "$proto" "$payload" "c$conns" "$conns" "$measure"
-      measure "$s" "$proto" "$payload" c1 1 "$latency"
+    done
+    for round in $(seq "$rounds"); do
+      for s in "${servers[@]}"; do measure "$s" "$proto" "$payload" "c$conns" "$conns" "$measure" "$round"; done
+    done
+    for round in $(seq "$rounds"); do
+      for s in "${servers[@]}"; do measure "$s" "$proto" "$payload" c1 1 "$latency" "$round"; done
+    done
+    for s in "${servers[@]}"; do
+      python3 "$here/report.py" aggregate "$round_results" "$s" "$proto" "$payload" "c$conns" >> "$results"
+      python3 "$here/report.py" aggregate "$round_results" "$s" "$proto" "$payload" c1 \
+        "$out/$s-$proto-$payload-c1-r"*.log >> "$results"
+      rm -f "$out/$s-$proto-$payload-c1-r"*.log
     done
   done
 done
