@@ -23,15 +23,15 @@ import Glibc
 /// request whenever the next one came later.
 ///
 /// Limits that keep the cost bounded:
-/// - only after a turn that received bytes from exactly one connection, the same one as the served
-///   turn before it (`worthPolling`): an idle server (timers, reloads, connections accepted or
-///   becoming writable) never polls, and a loop serving several connections is under load, where
-///   the next event is near anyway and a spinning loop takes the core its clients need. Served
-///   turns alone were not enough: two loops sharing 16 connections mostly serve one connection a
-///   turn, a different one each time (pod-small over HTTP/1.1, 4 s: 26,000 such turns, 3,500
-///   polls, 22,600 reads of `/proc/loadavg` that found no core free; 30k requests/s against 36k
-///   with polling off). A connection served twice in a row is a client waiting on its answers;
-///   several taking turns are load;
+/// - only after a turn that received bytes from exactly one connection, which the served turn
+///   before it also served alone (`worthPolling`): an idle server (timers, reloads, connections
+///   accepted or becoming writable) never polls, and a loop serving several connections is under
+///   load, where the next event is near anyway and a spinning loop takes the core its clients need.
+///   One-connection turns alone were not enough: two loops sharing 16 connections mostly serve
+///   one connection a turn, a different one each time (pod-small over HTTP/1.1, 4 s: 26,000 such
+///   turns, 3,500 polls, 22,600 reads of `/proc/loadavg` that found no core free; 30k requests/s
+///   against 36k with polling off). A connection served twice in a row is a client waiting on its
+///   answers; several taking turns are load;
 /// - only while a core is free: the kernel's count of runnable threads (`/proc/loadavg`, this
 ///   thread included) must not exceed the CPUs this process may run on, so polling never takes a
 ///   core another thread is waiting for;
