@@ -6,15 +6,19 @@ import CTidegateSystem
 public enum MonotonicTime {
     public static func now() -> UInt64 { tg_monotonic_ns() }
 
-    /// `start` plus `duration` (positive), saturating instead of wrapping.
+    /// `start` plus `duration` (a negative one adds nothing), saturating instead of wrapping.
     public static func deadline(after start: UInt64, _ duration: Duration) -> UInt64 {
+        deadline(after: start, nanoseconds: nanoseconds(duration))
+    }
+
+    /// `start` plus `length` nanoseconds, saturating instead of wrapping.
+    public static func deadline(after start: UInt64, nanoseconds length: UInt64) -> UInt64 {
+        tg_add_saturating(start, length)
+    }
+
+    /// `duration` in whole nanoseconds: negative is 0, centuries saturate.
+    public static func nanoseconds(_ duration: Duration) -> UInt64 {
         let (seconds, attoseconds) = duration.components
-        guard seconds >= 0, attoseconds >= 0 else { return start }
-        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        guard !overflow else { return .max }
-        let (length, longer) = whole.addingReportingOverflow(UInt64(attoseconds / 1_000_000_000))
-        guard !longer else { return .max }
-        let (sum, wrapped) = start.addingReportingOverflow(length)
-        return wrapped ? .max : sum
+        return tg_duration_ns(seconds, attoseconds)
     }
 }

@@ -96,21 +96,17 @@ public struct ListenerConfiguration: Sendable {
     }
 }
 
+// The deadline arithmetic the HTTP codecs use too (`tg_duration_ns`, `tg_add_saturating`).
 extension Duration {
     /// Whole nanoseconds; negative is 0 and a duration past UInt64's range (centuries) saturates,
     /// so a deadline computed from it lies in the far future instead of wrapping into the past.
     var nanoseconds: UInt64 {
         let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 0 }
-        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : whole.addingSaturating(UInt64(attoseconds / 1_000_000_000))
+        return tg_duration_ns(seconds, attoseconds)
     }
 }
 
 extension UInt64 {
     /// `self + other`, or `.max` where that would wrap: a deadline far off stays far off.
-    func addingSaturating(_ other: UInt64) -> UInt64 {
-        let (sum, wrapped) = addingReportingOverflow(other)
-        return wrapped ? .max : sum
-    }
+    func addingSaturating(_ other: UInt64) -> UInt64 { tg_add_saturating(self, other) }
 }

@@ -140,7 +140,7 @@ struct PartialFrameTests {
     ] as [(String, [[UInt8]], Bool)])
     func boundaries(name: String, reads: [[UInt8]], atBoundary: Bool) {
         var framing = HTTP2Framing()
-        for read in reads { read.withUnsafeBytes { framing.advance($0) } }
+        for read in reads { _ = read.withUnsafeBytes { framing.advance($0) } }
         #expect(framing.atBoundary == atBoundary, "\(name)")
     }
 

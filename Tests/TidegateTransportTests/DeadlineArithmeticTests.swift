@@ -8,6 +8,7 @@ struct DeadlineArithmeticTests {
     @Test("a duration in nanoseconds: negative is zero, centuries saturate", arguments: [
         (Duration.zero, UInt64(0)),
         (.seconds(-1), 0),
+        (.nanoseconds(-1), 0),  // components (0 s, −10⁹ as): trapped converting to UInt64 before
         (.milliseconds(1500), 1_500_000_000),
         (.nanoseconds(1), 1),
         (.seconds(18_446_744_073), 18_446_744_073_000_000_000),  // the last whole second that fits

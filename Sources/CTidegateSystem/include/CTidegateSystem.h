@@ -57,5 +57,25 @@ long tg_raise_nofile_limit(long wanted);
 int tg_allowed_cpus(void);
 /// Monotonic clock in nanoseconds.
 uint64_t tg_monotonic_ns(void);
+
+// Deadline arithmetic on that clock, the one definition the transport and the HTTP codecs share:
+// a deadline far off stays far off instead of wrapping into the past (which would time a
+// connection out at once).
+
+/// A duration given as Swift's `Duration.components` in whole nanoseconds: a negative one is 0,
+/// one too long for 64 bits (centuries) is UINT64_MAX.
+static inline uint64_t tg_duration_ns(int64_t seconds, int64_t attoseconds) {
+    if (seconds < 0 || attoseconds < 0) return 0;
+    uint64_t whole, total;
+    if (__builtin_mul_overflow((uint64_t)seconds, 1000000000ull, &whole)) return UINT64_MAX;
+    if (__builtin_add_overflow(whole, (uint64_t)(attoseconds / 1000000000), &total)) return UINT64_MAX;
+    return total;
+}
+
+/// `a + b`, or UINT64_MAX where that would wrap.
+static inline uint64_t tg_add_saturating(uint64_t a, uint64_t b) {
+    uint64_t sum;
+    return __builtin_add_overflow(a, b, &sum) ? UINT64_MAX : sum;
+}
 int tg_errno(void);
 #endif
