@@ -10,7 +10,7 @@ extension HTTP2ServerSession {
         let id = frame.hd.stream_id
         let stream = HTTP2Stream(id: id)
         // Headers and body must arrive within the read limit, however slowly they trickle in.
-        stream.deadline = MonotonicTime.deadline(after: MonotonicTime.now(), tuning.requestReadTimeout)
+        stream.deadline = MonotonicTime.deadline(after: MonotonicTime.now(), nanoseconds: tuning.requestReadLimit)
         streams[id] = stream
         recentStream = stream
     }

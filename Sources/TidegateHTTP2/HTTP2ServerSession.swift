@@ -56,7 +56,7 @@ public final class HTTP2ServerSession {
         responder: any HTTPResponder, limits: HTTPLimits = HTTPLimits(), requestReadTimeout: Duration = .seconds(10)
     ) throws(HTTP2SessionError) {
         var tuning = HTTP2Tuning(limits: limits)
-        tuning.requestReadTimeout = requestReadTimeout
+        tuning.requestReadLimit = MonotonicTime.nanoseconds(requestReadTimeout)
         try self.init(responder: responder, limits: limits, tuning: tuning)
     }
 
@@ -148,7 +148,7 @@ public final class HTTP2ServerSession {
     /// limit from their first header frame, or their own `?timeout=` when sooner; and for a frame
     /// (or the preface) still arriving, the read limit from its first byte.
     public var nextRequestDeadline: UInt64? {
-        var earliest = partialFrameSince.map { MonotonicTime.deadline(after: $0, tuning.requestReadTimeout) }
+        var earliest = partialFrameSince.map { MonotonicTime.deadline(after: $0, nanoseconds: tuning.requestReadLimit) }
         for stream in streams.values where !stream.responseComplete {
             if let due = stream.deadline, due < earliest ?? .max { earliest = due }
         }
@@ -167,7 +167,7 @@ public final class HTTP2ServerSession {
     public func expireRequests(now: UInt64) -> (pastTheirTimeout: Int, pastReadLimit: Int) {
         guard let session else { return (0, 0) }
         var expired = (pastTheirTimeout: 0, pastReadLimit: 0)
-        if let since = partialFrameSince, MonotonicTime.deadline(after: since, tuning.requestReadTimeout) <= now {
+        if let since = partialFrameSince, MonotonicTime.deadline(after: since, nanoseconds: tuning.requestReadLimit) <= now {
             partialFrameSince = nil
             expired.pastReadLimit += 1
             terminate(NGHTTP2_NO_ERROR)

@@ -15,8 +15,9 @@ struct HTTP2Tuning: Sendable {
     var prematureResetAllowance: Int = 100
     /// SETTINGS/PING acknowledgements nghttp2 may have queued before it calls the peer a flood.
     var maxOutboundAcks: Int = 256
-    /// The most time a stream may take to arrive (see `HTTP2ServerSession.init`).
-    var requestReadTimeout: Duration = .seconds(10)
+    /// The most time a stream may take to arrive (see `HTTP2ServerSession.init`), in nanoseconds:
+    /// every deadline query adds it, so it is converted from a `Duration` once.
+    var requestReadLimit: UInt64 = 10_000_000_000
     /// SETTINGS entries accepted in one frame.
     var maxSettingsEntries: Int = 16
     /// CONTINUATION frames accepted after one HEADERS frame (CVE-2024-27316 class of floods).
