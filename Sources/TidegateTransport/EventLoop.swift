@@ -86,13 +86,10 @@ final class EventLoop: @unchecked Sendable {
     private var draining = false
     private var drainDeadline: UInt64 = .max
     private var running = true
-    /// How many connections this turn handed bytes to (counted up to 2; what decides an idle poll),
-    /// and the last of them.
-    private var receiversThisTurn = 0
-    private var lastReceiver: UInt64 = 0
-    /// The one connection the last turn that received anything received from; 0 when that turn
-    /// served several (serials start at 1).
-    private var soleReceiverOfServedTurnBefore: UInt64 = 0
+    /// The connections this turn handed bytes to, and those of the last turn that handed any: what
+    /// decides an idle poll.
+    private var receivers = TurnReceivers.none
+    private var receiversOfServedTurnBefore = TurnReceivers.none
     private var peerBuffer = [CChar](repeating: 0, count: 64)
     /// Set by the TLS sockets' BIO callback: whether the last read from the kernel drained the
     /// socket (1), filled the buffer (0), or did not happen (-1).
@@ -162,13 +159,11 @@ final class EventLoop: @unchecked Sendable {
             // The turn's answers are written: now its log lines and the values it held.
             lines.flush()
             held.releaseAll()
-            let sole: UInt64 = receiversThisTurn == 1 ? lastReceiver : 0
             let count = waitForEvents(
                 timeout: timeout,
-                worthPolling: IdlePoll.worthPolling(
-                    afterServing: receiversThisTurn, sameAsServedTurnBefore: sole == soleReceiverOfServedTurnBefore))
-            if receiversThisTurn > 0 { soleReceiverOfServedTurnBefore = sole }
-            receiversThisTurn = 0
+                worthPolling: IdlePoll.worthPolling(after: receivers, servedTurnBefore: receiversOfServedTurnBefore))
+            if receivers != .none { receiversOfServedTurnBefore = receivers }
+            receivers = .none
             now = tg_monotonic_ns()
             if count < 0 {
                 settings.logger.error("epoll_wait failed", metadata: ["errno": "\(tg_errno())"])
@@ -453,10 +448,7 @@ final class EventLoop: @unchecked Sendable {
                 return false
             }
             connection.lastActivity = now
-            if receiversThisTurn == 0 || (receiversThisTurn == 1 && lastReceiver != connection.serial) {
-                receiversThisTurn += 1
-                lastReceiver = connection.serial
-            }
+            receivers.add(connection.serial)
             guard let handler = connection.handler else { break }
             let disposition = handler.received(
                 UnsafeRawBufferPointer(start: readBuffer.baseAddress, count: count), output: &connection.output)

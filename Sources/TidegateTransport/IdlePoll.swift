@@ -80,8 +80,9 @@ struct IdlePoll: ~Copyable {
     /// Polling pays after a turn that served one connection, when the served turn before it served
     /// that same one alone: the wait for its next request is a round trip through the client, long
     /// enough for the vCPU to halt. Connections taking turns are load, not a client waiting.
-    static func worthPolling(afterServing connections: Int, sameAsServedTurnBefore: Bool) -> Bool {
-        connections == 1 && sameAsServedTurnBefore
+    static func worthPolling(after turn: TurnReceivers, servedTurnBefore: TurnReceivers) -> Bool {
+        if case .one = turn { return turn == servedTurnBefore }
+        return false
     }
 
     /// After a served turn the loop waited `waited` nanoseconds (polling, then blocking) for its
@@ -140,5 +141,22 @@ struct IdlePoll: ~Copyable {
         }
         guard digits > 0, i < text.count, text[i] == UInt8(ascii: "/") else { return nil }
         return value
+    }
+}
+
+/// Which connections an event loop's turn handed bytes to, as far as the idle poll cares.
+enum TurnReceivers: Equatable {
+    case none
+    /// One connection, by its serial.
+    case one(UInt64)
+    case several
+
+    /// Notes bytes handed to the connection with `serial`.
+    mutating func add(_ serial: UInt64) {
+        switch self {
+        case .none: self = .one(serial)
+        case .one(let first) where first != serial: self = .several
+        case .one, .several: break
+        }
     }
 }

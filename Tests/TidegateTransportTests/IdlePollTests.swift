@@ -35,14 +35,29 @@ struct IdlePollTests {
         #expect((runnable ?? 0) >= 1, "\(text)")  // at least the reading thread
     }
 
-    @Test("a poll follows a turn that served one connection, the same one the served turn before served alone", arguments: [
-        (0, true, false), (0, false, false),  // nothing received: idle
-        (1, true, true),                      // one client waiting on its answers
-        (1, false, false),                    // connections taking turns: load
-        (2, true, false), (2, false, false),  // several at once: load
+    @Test("a poll follows a turn that served one connection, the one the served turn before served alone", arguments: [
+        (TurnReceivers.none, TurnReceivers.none, false), (.none, .one(1), false),  // nothing received: idle
+        (.one(1), .one(1), true),                  // one client waiting on its answers
+        (.one(1), .one(2), false),                 // connections taking turns: load
+        (.one(1), .several, false),
+        (.one(1), .none, false),                   // the first served turn
+        (.several, .several, false), (.several, .one(1), false),  // several at once: load
     ])
-    func worthPolling(connections: Int, sameAsBefore: Bool, polls: Bool) {
-        #expect(IdlePoll.worthPolling(afterServing: connections, sameAsServedTurnBefore: sameAsBefore) == polls)
+    func worthPolling(turn: TurnReceivers, before: TurnReceivers, polls: Bool) {
+        #expect(IdlePoll.worthPolling(after: turn, servedTurnBefore: before) == polls)
+    }
+
+    @Test("a turn's receivers: none, one connection however often it reads, or several", arguments: [
+        ([UInt64](), TurnReceivers.none),
+        ([1], .one(1)),
+        ([1, 1, 1], .one(1)),
+        ([1, 2], .several),
+        ([1, 2, 1], .several),
+    ])
+    func receivers(serials: [UInt64], expected: TurnReceivers) {
+        var turn = TurnReceivers.none
+        for serial in serials { turn.add(serial) }
+        #expect(turn == expected)
     }
 
     @Test("the window adapts as KVM's halt polling does", arguments: [
