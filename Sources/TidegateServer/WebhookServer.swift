@@ -94,6 +94,8 @@ public final class WebhookServer: Sendable {
             "health": "\(configuration.healthHost):\(healthPort ?? configuration.healthPort)",
             "policy": "\(configuration.policyFile ?? "embedded default")",
             "event_loops": .stringConvertible(configuration.transport.eventLoops),
+            // What the default loop count follows, so an operator sees why it is what it is.
+            "cpus": "\(CPUBudget.current())",
             "idle_poll": "\(Int(configuration.transport.idlePoll / .microseconds(1)))us",
         ])
     }

@@ -5,7 +5,8 @@ import Glibc
 
 /// Event loop, timeout and limit settings shared by all listeners of a `TransportServer`.
 public struct TransportConfiguration: Sendable {
-    /// Event loop threads, each with its own epoll instance. Default: one per usable CPU.
+    /// Event loop threads, each with its own epoll instance. Default: one per CPU the process may
+    /// use (`CPUBudget`: its CPUs, capped by its cgroup's CPU limit).
     public var eventLoops: Int
     /// Open connections across all listeners; beyond it new connections are accepted and closed.
     public var maxConnections: Int
@@ -30,7 +31,7 @@ public struct TransportConfiguration: Sendable {
     public var idlePoll: Duration
 
     public init(
-        eventLoops: Int = TransportConfiguration.usableCPUs,
+        eventLoops: Int = CPUBudget.current().eventLoops,
         maxConnections: Int = 10_000,
         handshakeTimeout: Duration = .seconds(10),
         requestReadTimeout: Duration = .seconds(10),
@@ -56,9 +57,6 @@ public struct TransportConfiguration: Sendable {
     /// Past a millisecond, polling costs more CPU than any wake-up it could save.
     public static let longestIdlePoll: Duration = .milliseconds(1)
 
-    /// The CPUs this process may run on (its affinity mask: a CPU-pinned pod gets its own CPUs,
-    /// not the node's), the same count the idle poll compares the run queue with.
-    public static var usableCPUs: Int { Int(tg_allowed_cpus()) }
 
     func validate() throws(TransportError) {
         guard eventLoops >= 1 else { throw .invalidConfiguration("eventLoops must be at least 1") }

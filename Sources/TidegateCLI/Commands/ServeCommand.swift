@@ -43,7 +43,7 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
-    @Option(name: .customLong("event-loops"), help: "Event-loop threads. Default: one per core.")
+    @Option(name: .customLong("event-loops"), help: "Event-loop threads. Default: one per CPU the process may use (its CPUs, capped by its cgroup CPU limit, rounded up).")
     var eventLoops: Int?
 
     @Option(
