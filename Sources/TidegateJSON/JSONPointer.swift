@@ -50,7 +50,8 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible, Comparab
         var out = ""
         for t in tokens {
             out += "/"
-            if t.contains("~") || t.contains("/") {
+            // Byte tests: `String.contains` walks Characters, and patches print every path.
+            if t.utf8.contains(UInt8(ascii: "~")) || t.utf8.contains(UInt8(ascii: "/")) {
                 out += t.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
             } else {
                 out += t
