@@ -73,4 +73,34 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
     }
+
+    // The mutating endpoint's worst common case: every container needs the same fixes. Eight
+    // copies of pod-small's container with no securityContext, and none at pod level: the
+    // default autoApply sets allowPrivilegeEscalation: false in each.
+    let bare = bareContainers(payload("pod-small.json"), count: 8)
+    Benchmark("mutate 8 containers without securityContext (8 fixes)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try engine.handle(bare, endpoint: .mutate).body)
+        }
+    }
+}
+
+/// `review` with its pod's first container repeated `count` times, every securityContext removed.
+func bareContainers(_ review: [UInt8], count: Int) -> [UInt8] {
+    var document = try! JSONReader().parse(review).objectValue!
+    var request = document["request"]!.objectValue!
+    var pod = request["object"]!.objectValue!
+    var spec = pod["spec"]!.objectValue!
+    var container = spec["containers"]![0]!.objectValue!
+    container["securityContext"] = nil
+    spec["containers"] = .array((0..<count).map { i in
+        var copy = container
+        copy["name"] = .string("c\(i)")
+        return .object(copy)
+    })
+    spec["securityContext"] = nil
+    pod["spec"] = .object(spec)
+    request["object"] = .object(pod)
+    document["request"] = .object(request)
+    return JSONWriter().bytes(.object(document))
 }

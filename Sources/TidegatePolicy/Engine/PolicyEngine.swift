@@ -107,8 +107,8 @@ public enum PolicyEngine {
     /// that changes only its own container while no fix of the round has touched that container
     /// (`FixRound`). Such a fix is what it would have been one round later, since nothing it
     /// reads changed; the round ends at the first fix that is not of that kind. Eight containers
-    /// with no securityContext under the default policy: a round per rule instead of one per
-    /// fix (24), a `/mutate` review 465 → 127 µs.
+    /// with no securityContext: a round per rule instead of one per fix (`/mutate` with the
+    /// default `autoApply`: 8 fixes in one round, 465 → 127 µs per review).
     ///
     /// `plan` (the checks resolved for `policy`) and `pod` (`object` already read) spare the
     /// webhook resolving and reading again what it has.
