@@ -23,9 +23,17 @@ public struct ServerConfiguration: Sendable {
     public var policyFile: String?
     public var limits = HTTPLimits()
     /// The transport's defaults, except that event loops poll for up to 200 µs after serving before
-    /// they sleep (adaptive, see `IdlePoll`): it saves the wake-up of a halted vCPU for requests that
-    /// follow one another, as the apiserver's do on one connection.
-    public var transport = TransportConfiguration(idlePoll: .microseconds(200))
+    /// they sleep (adaptive, see `IdlePoll`; `defaultIdlePoll`): it saves the wake-up of a halted
+    /// vCPU for requests that follow one another, as the apiserver's do on one connection.
+    public var transport = TransportConfiguration(idlePoll: ServerConfiguration.defaultIdlePoll(CPUBudget.current()))
+    /// Polling spends CPU to save a wake-up (~40 µs). Under a CPU limit that binds (fewer CPUs of
+    /// quota than CPUs to run on) that CPU comes out of the quota: one connection sending back to
+    /// back polls through most of each gap, and a loop that spends the quota is throttled until
+    /// the next period — far longer than any wake-up. So a limited process does not poll unless
+    /// `--idle-poll` says so.
+    public static func defaultIdlePoll(_ budget: CPUBudget) -> Duration {
+        budget.quotaBinds ? .zero : .microseconds(200)
+    }
     public var shutdownGracePeriod: Duration = .seconds(20)
     /// How often certificate and policy files are polled for changes.
     public var watchInterval: Duration = .seconds(1)

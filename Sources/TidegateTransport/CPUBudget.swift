@@ -31,6 +31,12 @@ public struct CPUBudget: Sendable, Equatable, CustomStringConvertible {
         return max(1, min(allowedCPUs, limit.wholeCPUs))
     }
 
+    /// Whether the limit, not the CPUs, is what caps this process (`limit < allowedCPUs`).
+    public var quotaBinds: Bool {
+        guard let limit else { return false }
+        return limit.cpus < Double(allowedCPUs)
+    }
+
     public var description: String {
         let cpus = "\(allowedCPUs) CPU\(allowedCPUs == 1 ? "" : "s") (affinity)"
         guard let limit else { return cpus }

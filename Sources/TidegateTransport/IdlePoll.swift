@@ -41,7 +41,8 @@ import Glibc
 /// In a container the two sides of the free-core test have different scopes: `/proc/loadavg`
 /// counts the whole node's runnable threads, the CPUs are this process's affinity (all of the
 /// node's, unless CPU-pinned). A pod pinned to few CPUs of a busy node therefore rarely polls;
-/// one limited only by a CPU quota polls out of that quota (at most the window per request).
+/// one whose CPU quota binds does not poll by default (`ServerConfiguration.defaultIdlePoll`):
+/// polling would spend the quota.
 struct IdlePoll: ~Copyable {
     /// Why a poll ended, as counted in `TransportMetrics` (`tidegate_idle_polls_total{outcome}`).
     enum Outcome: String, CaseIterable, Sendable {

@@ -49,7 +49,7 @@ struct ServeCommand: ParsableCommand {
     @Option(
         name: .customLong("idle-poll"),
         help: ArgumentHelp(
-            "After serving, how long at most an event loop polls for the next request before it sleeps. Default 200us; 0 turns polling off.",
+            "After serving, how long at most an event loop polls for the next request before it sleeps. Default 200us (0 under a CPU limit below the CPUs it may run on); 0 turns polling off.",
             discussion: "A Go duration up to 1ms. On virtual machines it saves a wake-up per request that follows within the window (lower latency for back-to-back traffic). The window adapts: it shrinks to nothing while requests come further apart than this, and grows back when they come closer; it never polls while every core is busy.",
             valueName: "DURATION"))
     var idlePoll: String?
