@@ -171,6 +171,9 @@ public struct HTTPLimits: Sendable {
     public var maxHeaderCount: Int = 100
     /// HTTP/2: most concurrent streams per connection.
     public var maxConcurrentStreams: Int = 100
+    /// Body bytes buffered at once across all connections sharing it; past it, 503. Nil: no
+    /// server-wide cap (the codecs on their own).
+    public var bodyBudget: BodyBudget?
 
     public init() {}
 }

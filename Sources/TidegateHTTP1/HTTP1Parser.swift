@@ -88,6 +88,7 @@ public struct HTTP1Parser: Sendable {
                 return
             case .fixedBody(let remaining):
                 let take = min(remaining, end - i)
+                guard reserveBody(take) else { return fail(.bodyBudgetSpent, &events) }
                 pending.body.append(contentsOf: bytes.slice(i..<(i + take)))
                 i += take
                 if take == remaining {
@@ -97,6 +98,7 @@ public struct HTTP1Parser: Sendable {
                 }
             case .chunkData(let remaining):
                 let take = min(remaining, end - i)
+                guard reserveBody(take) else { return fail(.bodyBudgetSpent, &events) }
                 pending.body.append(contentsOf: bytes.slice(i..<(i + take)))
                 i += take
                 state = take == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - take)
@@ -104,6 +106,13 @@ public struct HTTP1Parser: Sendable {
                 i = consumeLine(bytes, from: i, &events)
             }
         }
+    }
+
+    /// Covers `count` more body bytes from the server-wide budget, when there is one.
+    private mutating func reserveBody(_ count: Int) -> Bool {
+        guard let budget = limits.bodyBudget else { return true }
+        if pending.reservation == nil { pending.reservation = BodyReservation(budget) }
+        return pending.reservation!.cover(pending.body.count + count)
     }
 
     /// Reads up to and including the next LF. A complete line is handled straight from `bytes`
@@ -220,4 +229,6 @@ public struct HTTP1Parser: Sendable {
 
 extension HTTP1Error {
     static let headerSectionTooLarge = HTTP1Error(status: 431, reason: "header section too large")
+    /// The server-wide `BodyBudget` is spent: retryable, unlike 413.
+    static let bodyBudgetSpent = HTTP1Error(status: 503, reason: "too many request body bytes in flight across the server; retry")
 }

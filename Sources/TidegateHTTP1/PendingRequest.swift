@@ -13,6 +13,8 @@ struct PendingRequest: Sendable {
         return headers
     }()
     var body: [UInt8] = []
+    /// What `body` holds of the server's `BodyBudget`; released with this request.
+    var reservation: BodyReservation?
     /// The time the client gives this request (`?timeout=`), if it says.
     var timeLimit: Duration?
 

@@ -28,6 +28,7 @@ extension HTTP2ServerSession {
                 .jsonError(431, "request header section exceeds \(limits.maxHeaderBytes) bytes or \(limits.maxHeaderCount) fields")
             case .bodyTooLarge: .jsonError(413, "request body exceeds \(limits.maxBodyBytes) bytes")
             case .connectionBusy: .jsonError(503, "too many request bytes in flight on this connection")
+            case .serverBusy: .jsonError(503, "too many request body bytes in flight across the server; retry")
             }
         releaseBody(of: stream)
         respond(stream, response, requestComplete: requestComplete)
@@ -36,6 +37,7 @@ extension HTTP2ServerSession {
     func releaseBody(of stream: HTTP2Stream) {
         bufferedBodyBytes -= stream.body.count
         stream.body = []
+        stream.reservation = nil
     }
 
     private func respond(_ stream: HTTP2Stream, _ response: HTTPResponse, requestComplete: Bool, isHead: Bool = false) {

@@ -10,6 +10,8 @@ final class HTTP2Stream {
         case bodyTooLarge
         /// The connection's body budget is spent: 503.
         case connectionBusy
+        /// The server-wide `BodyBudget` is spent: 503.
+        case serverBusy
     }
 
     let id: Int32
@@ -25,6 +27,8 @@ final class HTTP2Stream {
     var receivingTrailers = false
     var declaredLength: Int?
     var body: [UInt8] = []
+    /// What `body` holds of the server's `BodyBudget`; released with the body or the stream.
+    var reservation: BodyReservation?
     var rejection: Rejection?
     /// By when the request must have arrived (`MonotonicTime`): its first header frame plus the
     /// read limit, or sooner when the client's own `?timeout=` says so. Nil once reset; once the

@@ -153,6 +153,46 @@ struct StreamLifecycleTests {
         #expect(client.streams[ids[1]]?.body.count == 900_000)
     }
 
+    @Test("past the server-wide body budget, shared by two connections, a stream gets 503; bytes come back however streams end")
+    func serverBodyBudget() throws {
+        let budget = BodyBudget(capacity: 1 << 20)
+        var limits = HTTPLimits()
+        limits.bodyBudget = budget
+        let first = try HTTP2ServerSession(responder: EchoResponder(), limits: limits)
+        let second = try HTTP2ServerSession(responder: EchoResponder(), limits: limits)
+        let a = TestClient(), b = TestClient()
+        let held = a.request("POST", "/v", body: patternBytes(900_000), holdBody: true, sendFirst: 800_000)
+        try exchange(a, first)
+        #expect(budget.bytesInUse == 800_000)
+        let refused = b.request("POST", "/v", body: patternBytes(300_000))
+        try exchange(b, second)
+        #expect(b.streams[refused]?.status == 503)
+        #expect(budget.bytesInUse == 800_000, "the refused stream holds nothing")
+        a.release(held)
+        try exchange(a, first)
+        #expect(a.streams[held]?.body.count == 900_000)
+        #expect(budget.bytesInUse == 0)
+        let fits = b.request("POST", "/v", body: patternBytes(300_000))
+        try exchange(b, second)
+        #expect(b.streams[fits]?.status == 200)
+
+        // A stream the client resets mid-body, and one whose connection goes away, give theirs back.
+        let reset = a.request("POST", "/v", body: patternBytes(500_000), holdBody: true, sendFirst: 400_000)
+        try exchange(a, first)
+        #expect(budget.bytesInUse == 400_000)
+        a.reset(reset)
+        try exchange(a, first)
+        #expect(budget.bytesInUse == 0)
+        do {
+            let third = try HTTP2ServerSession(responder: EchoResponder(), limits: limits)
+            let c = TestClient()
+            _ = c.request("POST", "/v", body: patternBytes(500_000), holdBody: true, sendFirst: 300_000)
+            try exchange(c, third)
+            #expect(budget.bytesInUse == 300_000)
+        }
+        #expect(budget.bytesInUse == 0)
+    }
+
     @Test("a GOAWAY from the client ends the session once its streams are done")
     func clientGoaway() throws {
         let server = try makeServer()

@@ -1,6 +1,7 @@
 import Prometheus
 import Synchronization
 import TidegateAdmission
+import TidegateHTTP
 import TidegatePolicy
 import TidegateTransport
 
@@ -11,6 +12,9 @@ public final class ServerMetrics: Sendable {
     private let validateLatency: DurationHistogram
     private let mutateLatency: DurationHistogram
     public let openConnections: Gauge
+    /// Request-body bytes buffered across the server (its `BodyBudget`), set at each scrape.
+    let bodyBytesInFlight: Gauge
+    private let bodyBudget = Mutex<BodyBudget?>(nil)
     public let reloadsSucceeded: [String: Counter]
     public let reloadsFailed: [String: Counter]
     /// The transport's own counters, copied in at each scrape, and what of them is already exported.
@@ -30,6 +34,9 @@ public final class ServerMetrics: Sendable {
 
     static var requestDuration: MetricNameDescriptor { name("request_duration", "seconds", "Time to answer an admission request, body received to response built.") }
     static var openConnectionsName: MetricNameDescriptor { name("open", "connections", "Connections currently open.") }
+    static var bodyBytesInFlightName: MetricNameDescriptor {
+        name("request_body_in_flight", "bytes", "Request body bytes buffered across the server; past its budget, requests get 503.")
+    }
     static var reloads: MetricNameDescriptor { name("reloads", "total", "Reloads of the policy file or the serving certificate.") }
     static var requests: MetricNameDescriptor { name("http_requests", "total", "HTTP requests by endpoint and status code.") }
     static var decisions: MetricNameDescriptor { name("admission_decisions", "total", "Admission decisions.") }
@@ -53,6 +60,7 @@ public final class ServerMetrics: Sendable {
         mutateLatency = registry.makeDurationHistogram(
             descriptor: Self.requestDuration, labels: [("endpoint", "mutate")], buckets: Self.latencyBuckets)
         openConnections = registry.makeGauge(descriptor: Self.openConnectionsName)
+        bodyBytesInFlight = registry.makeGauge(descriptor: Self.bodyBytesInFlightName)
         var ok: [String: Counter] = [:]
         var failed: [String: Counter] = [:]
         for what in ["policy", "certificate"] {
@@ -139,7 +147,13 @@ public final class ServerMetrics: Sendable {
         transport.withLock { $0.source = metrics }
     }
 
+    /// Exports the bytes `budget` holds on every scrape.
+    public func observe(_ budget: BodyBudget) {
+        bodyBudget.withLock { $0 = budget }
+    }
+
     public func render() -> [UInt8] {
+        if let budget = bodyBudget.withLock({ $0 }) { bodyBytesInFlight.set(Int64(budget.bytesInUse)) }
         syncTransport()
         return registry.emitToBuffer()
     }

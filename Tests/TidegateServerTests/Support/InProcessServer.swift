@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import TidegateHTTP
 import TidegateServer
 import TidegateTransport
 
@@ -22,7 +23,8 @@ final class InProcessServer: @unchecked Sendable {
     var healthPort: Int { server.healthPort ?? -1 }
     var caFile: String { certificates.caCertificateFile }
 
-    init(policyYAML: String? = nil, watching: Bool = false, requestReadTimeout: Duration? = nil) throws {
+    init(policyYAML: String? = nil, watching: Bool = false, requestReadTimeout: Duration? = nil,
+         bodyBudgetBytes: Int? = nil) throws {
         directory = try makeTemporaryDirectory("inprocess")
         certificates = try DevCertificates.generate(in: directory)
         if let policyYAML {
@@ -40,6 +42,7 @@ final class InProcessServer: @unchecked Sendable {
         configuration.policyFile = policyFile
         configuration.transport.eventLoops = 2
         if let requestReadTimeout { configuration.transport.requestReadTimeout = requestReadTimeout }
+        if let bodyBudgetBytes { configuration.limits.bodyBudget = BodyBudget(capacity: bodyBudgetBytes) }
         configuration.shutdownGracePeriod = .seconds(10)
         configuration.watchInterval = .milliseconds(50)
         var logger = Logger(label: "tidegate-server-test")
