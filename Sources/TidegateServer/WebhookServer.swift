@@ -76,13 +76,20 @@ public final class WebhookServer: Sendable {
             clientAuthentication: auth))
         let admission = service.admissionResponder
         let health = service.healthResponder
-        let limits = configuration.limits
+        let limits = {
+            var limits = configuration.limits
+            // A budget smaller than one allowed body would refuse that body forever.
+            if let budget = limits.bodyBudget, budget.capacity < limits.maxBodyBytes {
+                limits.bodyBudget = BodyBudget(capacity: limits.maxBodyBytes)
+            }
+            return limits
+        }()
         // One read limit: the transport's, which HTTP/2 sessions apply per stream.
         let readLimit = configuration.transport.requestReadTimeout
         let connectionLogger = logger
         let transportMetrics = TransportMetrics()
         service.metrics.observe(transportMetrics)
-        if let budget = configuration.limits.bodyBudget { service.metrics.observe(budget) }
+        if let budget = limits.bodyBudget { service.metrics.observe(budget) }
         transport = TransportServer(
             configuration: configuration.transport,
             listeners: [

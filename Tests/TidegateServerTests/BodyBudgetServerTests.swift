@@ -35,7 +35,7 @@ struct BodyBudgetServerTests {
 
     @Test("while one connection holds most of the budget another's review gets 503; both go through once it is done")
     func heldBudget() throws {
-        let server = try InProcessServer(bodyBudgetBytes: 1 << 20)
+        let server = try InProcessServer(bodyBudgetBytes: 1 << 20, maxBodyBytes: 1 << 20)
         defer { server.stop() }
         let large = server.directory + "/large.json", other = server.directory + "/other.json"
         try writeFile(large, try Self.paddedReview(1_000_000))
@@ -59,5 +59,15 @@ struct BodyBudgetServerTests {
             #expect(result.status == 200, "\(version): \(result.stderr)")
         }
         #expect(try server.metric(gauge) == 0)
+    }
+
+    @Test("a budget smaller than the largest allowed body is raised to it, so such a body is never refused forever")
+    func budgetCoversOneBody() throws {
+        let server = try InProcessServer(bodyBudgetBytes: 1 << 20, maxBodyBytes: 2 << 20)
+        defer { server.stop() }
+        let review = server.directory + "/review.json"
+        try writeFile(review, try Self.paddedReview(1_500_000))
+        let result = try postJSON(.http1, port: server.httpsPort, path: "/validate", bodyFile: review, caFile: server.caFile)
+        #expect(result.status == 200, "\(result.stderr)")
     }
 }

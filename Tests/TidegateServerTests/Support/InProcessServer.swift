@@ -24,7 +24,7 @@ final class InProcessServer: @unchecked Sendable {
     var caFile: String { certificates.caCertificateFile }
 
     init(policyYAML: String? = nil, watching: Bool = false, requestReadTimeout: Duration? = nil,
-         bodyBudgetBytes: Int? = nil) throws {
+         bodyBudgetBytes: Int? = nil, maxBodyBytes: Int? = nil) throws {
         directory = try makeTemporaryDirectory("inprocess")
         certificates = try DevCertificates.generate(in: directory)
         if let policyYAML {
@@ -43,6 +43,7 @@ final class InProcessServer: @unchecked Sendable {
         configuration.transport.eventLoops = 2
         if let requestReadTimeout { configuration.transport.requestReadTimeout = requestReadTimeout }
         if let bodyBudgetBytes { configuration.limits.bodyBudget = BodyBudget(capacity: bodyBudgetBytes) }
+        if let maxBodyBytes { configuration.limits.maxBodyBytes = maxBodyBytes }
         configuration.shutdownGracePeriod = .seconds(10)
         configuration.watchInterval = .milliseconds(50)
         var logger = Logger(label: "tidegate-server-test")
