@@ -177,9 +177,7 @@ struct FixRound {
     /// always does; a later one only when every path it writes lies inside its own container
     /// and no fix of the round changed that container.
     mutating func admits(_ fix: Fix, of container: ContainerRef?) -> Bool {
-        let confined = container.flatMap { ref in containerPaths[ref].map { (ref, $0) } }.flatMap { ref, path in
-            fix.operations.allSatisfy { op in op.touchedPaths.allSatisfy { $0 != path && $0.hasPrefix(path) } } ? ref : nil
-        }
+        let confined = confinement(of: fix, to: container)
         if fixes.isEmpty {
             fixes.append(fix)
             if let confined { changed = [confined] } else { changed = nil }
@@ -189,6 +187,15 @@ struct FixRound {
         fixes.append(fix)
         changed?.insert(confined)
         return true
+    }
+
+    /// `container`, when every path `fix` touches lies strictly inside it; nil otherwise.
+    private func confinement(of fix: Fix, to container: ContainerRef?) -> ContainerRef? {
+        guard let container, let path = containerPaths[container] else { return nil }
+        let inside = fix.operations.allSatisfy { operation in
+            operation.touchedPaths.allSatisfy { $0 != path && $0.hasPrefix(path) }
+        }
+        return inside ? container : nil
     }
 }
 
