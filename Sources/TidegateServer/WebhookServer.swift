@@ -27,10 +27,11 @@ public struct ServerConfiguration: Sendable {
         limits.bodyBudget = BodyBudget(capacity: max(ServerConfiguration.defaultBodyBudgetBytes, limits.maxBodyBytes))
         return limits
     }()
-    /// Request bodies buffered at once across the server: 64 MiB, room for twenty-one 3 MiB
-    /// reviews arriving together, or thousands of typical ones, and within the shipped
-    /// Deployment's 128 Mi memory limit on top of the ~30 MB the server uses under load.
-    public static let defaultBodyBudgetBytes = 64 << 20
+    /// Request bodies buffered at once across the server: 32 MiB, room for ten 3 MiB reviews
+    /// arriving together, or hundreds of large ones. The shipped Deployment's 128 Mi memory limit
+    /// holds it on top of the ~30 MB the server uses under load and its 1,000 connections
+    /// (`--max-connections`; an idle HTTP/2 one holds ~37 KB).
+    public static let defaultBodyBudgetBytes = 32 << 20
     /// The transport's defaults, except that event loops poll for up to 200 µs after serving before
     /// they sleep (adaptive, see `IdlePoll`; `defaultIdlePoll`): it saves the wake-up of a halted
     /// vCPU for requests that follow one another, as the apiserver's do on one connection.
@@ -122,6 +123,7 @@ public final class WebhookServer: Sendable {
             // What the default loop count follows, so an operator sees why it is what it is.
             "cpus": "\(CPUBudget.current())",
             "idle_poll": "\(Int(configuration.transport.idlePoll / .microseconds(1)))us",
+            "max_connections": .stringConvertible(configuration.transport.maxConnections),
         ])
     }
 

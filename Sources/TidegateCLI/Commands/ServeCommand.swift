@@ -13,7 +13,7 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Serve the admission webhook over HTTPS (HTTP/1.1 and HTTP/2).",
         discussion: """
-            Admission endpoints (TLS only): POST /validate, POST /mutate. Health and metrics on both ports: GET /healthz, /readyz, /metrics. Every option can also come from the environment: TIDEGATE_LISTEN, TIDEGATE_TLS_CERT, TIDEGATE_TLS_KEY, TIDEGATE_POLICY, TIDEGATE_HEALTH_LISTEN, TIDEGATE_CLIENT_CA, TIDEGATE_DEV, TIDEGATE_LOG_LEVEL, TIDEGATE_EVENT_LOOPS, TIDEGATE_IDLE_POLL. Certificate and policy files are reloaded when they change (and on SIGHUP); SIGTERM drains and exits 0.
+            Admission endpoints (TLS only): POST /validate, POST /mutate. Health and metrics on both ports: GET /healthz, /readyz, /metrics. Every option can also come from the environment: TIDEGATE_LISTEN, TIDEGATE_TLS_CERT, TIDEGATE_TLS_KEY, TIDEGATE_POLICY, TIDEGATE_HEALTH_LISTEN, TIDEGATE_CLIENT_CA, TIDEGATE_DEV, TIDEGATE_LOG_LEVEL, TIDEGATE_EVENT_LOOPS, TIDEGATE_IDLE_POLL, TIDEGATE_MAX_CONNECTIONS. Certificate and policy files are reloaded when they change (and on SIGHUP); SIGTERM drains and exits 0.
             """)
 
     @Option(name: .long, help: ArgumentHelp("Admission (TLS) address. Default 0.0.0.0:8443.", valueName: "ADDR:PORT"))
@@ -42,6 +42,9 @@ struct ServeCommand: ParsableCommand {
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
+
+    @Option(name: .customLong("max-connections"), help: "Open connections across both ports; past it, new ones are closed at once and open ones keep working. Default 10000. Each idle connection holds ~14 KB (HTTP/1.1) to ~37 KB (HTTP/2): size it to the memory limit.")
+    var maxConnections: Int?
 
     @Option(name: .customLong("event-loops"), help: "Event-loop threads. Default: one per CPU the process may use (its CPUs, capped by its cgroup CPU limit, rounded up).")
     var eventLoops: Int?
@@ -96,6 +99,13 @@ struct ServeCommand: ParsableCommand {
         configuration.healthPort = healthPort
         configuration.clientCAFile = clientCA ?? env["TIDEGATE_CLIENT_CA"]
         configuration.policyFile = policy ?? env["TIDEGATE_POLICY"]
+        if let limit = try maxConnections ?? env["TIDEGATE_MAX_CONNECTIONS"].map({ text throws(CLIError) -> Int in
+            guard let value = Int(text) else { throw CLIError("TIDEGATE_MAX_CONNECTIONS must be a whole number, not \"\(text)\"") }
+            return value
+        }) {
+            guard limit > 0 else { throw CLIError("--max-connections must be at least 1") }
+            configuration.transport.maxConnections = limit
+        }
         if let loops = eventLoops ?? env["TIDEGATE_EVENT_LOOPS"].flatMap(Int.init) {
             guard loops > 0 else { throw CLIError("--event-loops must be at least 1") }
             configuration.transport.eventLoops = loops

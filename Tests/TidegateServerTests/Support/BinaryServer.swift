@@ -16,7 +16,8 @@ final class BinaryServer: @unchecked Sendable {
     func metrics() throws -> String { try curl(["http://127.0.0.1:\(healthPort)/metrics"]).text }
 
     /// `directory` is the working directory; the development certificates go to `devDirectory` in it.
-    init(directory: String, devDirectory: String = "certs/dev", extraArguments: [String] = []) throws {
+    init(directory: String, devDirectory: String = "certs/dev", extraArguments: [String] = [],
+         environment: [String: String] = [:]) throws {
         guard FileManager.default.isExecutableFile(atPath: Paths.binary) else {
             throw ServerTestError("\(Paths.binary) is missing: run `swift build --product tidegate` first")
         }
@@ -25,7 +26,7 @@ final class BinaryServer: @unchecked Sendable {
         command = try BackgroundCommand(
             [Paths.binary, "serve", "--dev", "--dev-dir", devDirectory,
              "--listen", "127.0.0.1:0", "--health-listen", "127.0.0.1:0", "--event-loops", "2"] + extraArguments,
-            directory: directory, bound: nil)
+            directory: directory, bound: nil, environment: environment)
         var ports: [String: Int] = [:]
         let command = self.command
         _ = eventually(within: .seconds(60)) {

@@ -22,7 +22,8 @@ final class BackgroundCommand: @unchecked Sendable {
     private let errFile: String
 
     /// `bound` nil runs the command directly (its pid is then the command's own, for signals).
-    init(_ arguments: [String], directory: String? = nil, bound: Int? = 90) throws {
+    /// `environment` adds to (or overrides) this process's environment.
+    init(_ arguments: [String], directory: String? = nil, bound: Int? = 90, environment: [String: String] = [:]) throws {
         let scratch = NSTemporaryDirectory() + "tidegate-cmd-\(UUID().uuidString)"
         outFile = scratch + ".out"
         errFile = scratch + ".err"
@@ -37,6 +38,9 @@ final class BackgroundCommand: @unchecked Sendable {
             process.arguments = Array(arguments.dropFirst())
         }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: outFile)
         process.standardError = FileHandle(forWritingAtPath: errFile)
