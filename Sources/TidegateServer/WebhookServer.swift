@@ -21,21 +21,54 @@ public struct ServerConfiguration: Sendable {
     public var clientCAFile: String?
     /// Nil: the embedded default policy (no reload).
     public var policyFile: String?
-    /// The codecs' limits, with a body budget shared by every connection (`defaultBodyBudgetBytes`).
+    /// The codecs' limits, with a body budget shared by every connection, sized from the memory
+    /// limit (`defaultBodyBudget`).
     public var limits: HTTPLimits = {
         var limits = HTTPLimits()
-        limits.bodyBudget = BodyBudget(capacity: max(ServerConfiguration.defaultBodyBudgetBytes, limits.maxBodyBytes))
+        limits.bodyBudget = BodyBudget(
+            capacity: ServerConfiguration.defaultBodyBudget(memoryLimit: MemoryLimit.current(), maxBodyBytes: limits.maxBodyBytes))
         return limits
     }()
-    /// Request bodies buffered at once across the server: 32 MiB, room for ten 3 MiB reviews
-    /// arriving together, or hundreds of large ones. The shipped Deployment's 128 Mi memory limit
-    /// holds it on top of the ~30 MB the server uses under load and its 1,000 connections
-    /// (`--max-connections`; an idle HTTP/2 one holds ~37 KB).
-    public static let defaultBodyBudgetBytes = 32 << 20
+
+    // What memory the server may fill: a memory limit (`resources.limits.memory`) is the one
+    // resource an attacker can exhaust by opening connections and sending bodies slowly, and
+    // an out-of-memory kill of the webhook blocks every admission its failurePolicy covers.
+    // Measured: ~30 MB resident under load (so 32 MiB are set aside), an idle HTTP/2
+    // connection ~37 KB, one mid-handshake more (OpenSSL's record buffers): 64 KiB each.
+
+    /// The server's own resident memory under load, set aside before sizing what peers can fill.
+    static let reservedBytes: Int64 = 32 << 20
+    /// Budgeted per open connection.
+    static let bytesPerConnection: Int64 = 64 << 10
+
+    /// Request bodies buffered at once: a quarter of the memory limit, at most 32 MiB (ten 3 MiB
+    /// reviews arriving together, or hundreds of large ones), never less than one largest body;
+    /// 32 MiB without a limit.
+    public static func defaultBodyBudget(memoryLimit: MemoryLimit?, maxBodyBytes: Int) -> Int {
+        let ceiling: Int64 = 32 << 20
+        let share = memoryLimit.map { min($0.bytes / 4, ceiling) } ?? ceiling
+        return max(Int(share), maxBodyBytes)
+    }
+
+    /// Open connections: what the memory limit holds after the server's own use and the body
+    /// budget, at `bytesPerConnection` each (128 Mi → 1,024), between 64 and 10,000; 10,000
+    /// without a limit.
+    public static func defaultMaxConnections(memoryLimit: MemoryLimit?, bodyBudget: Int) -> Int {
+        guard let memoryLimit else { return 10_000 }
+        let room = memoryLimit.bytes - reservedBytes - Int64(bodyBudget)
+        return Int(min(max(room / bytesPerConnection, 64), 10_000))
+    }
     /// The transport's defaults, except that event loops poll for up to 200 µs after serving before
     /// they sleep (adaptive, see `IdlePoll`; `defaultIdlePoll`): it saves the wake-up of a halted
     /// vCPU for requests that follow one another, as the apiserver's do on one connection.
-    public var transport = TransportConfiguration(idlePoll: ServerConfiguration.defaultIdlePoll(CPUBudget.current()))
+    public var transport: TransportConfiguration = {
+        var transport = TransportConfiguration(idlePoll: ServerConfiguration.defaultIdlePoll(CPUBudget.current()))
+        let memory = MemoryLimit.current()
+        transport.maxConnections = ServerConfiguration.defaultMaxConnections(
+            memoryLimit: memory,
+            bodyBudget: ServerConfiguration.defaultBodyBudget(memoryLimit: memory, maxBodyBytes: HTTPLimits().maxBodyBytes))
+        return transport
+    }()
     /// Polling spends CPU to save a wake-up (~40 µs). Under a CPU limit that binds (fewer CPUs of
     /// quota than CPUs to run on) that CPU comes out of the quota: one connection sending back to
     /// back polls through most of each gap, and a loop that spends the quota is throttled until
@@ -64,6 +97,8 @@ public final class WebhookServer: Sendable {
     private let logger: Logger
     private let stopRequested = Mutex<Bool>(false)
     private let stopSignal: Int32
+    /// The body budget the connections share (`configuration.limits`', raised to one largest body).
+    private let bodyBudget: BodyBudget?
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -85,6 +120,7 @@ public final class WebhookServer: Sendable {
             }
             return limits
         }()
+        bodyBudget = limits.bodyBudget
         // One read limit: the transport's, which HTTP/2 sessions apply per stream.
         let readLimit = configuration.transport.requestReadTimeout
         let connectionLogger = logger
@@ -124,6 +160,9 @@ public final class WebhookServer: Sendable {
             "cpus": "\(CPUBudget.current())",
             "idle_poll": "\(Int(configuration.transport.idlePoll / .microseconds(1)))us",
             "max_connections": .stringConvertible(configuration.transport.maxConnections),
+            "body_budget_bytes": .stringConvertible(bodyBudget?.capacity ?? 0),
+            // What the last two follow.
+            "memory_limit": "\(MemoryLimit.current().map(String.init(describing:)) ?? "none")",
         ])
     }
 

@@ -36,7 +36,7 @@ struct MaxConnectionsFlagTests {
         defer { server.kill() }
         #expect(server.command.stderrSoFar.contains(#""max_connections":1"#), "\(source)")
 
-        let holder = try BackgroundCommand(["python3", "-c", Self.holdingClient, "\(server.httpsPort)", server.caFile, "2"])
+        let holder = try BackgroundCommand(["python3", "-c", Self.holdingClient, "\(server.httpsPort)", server.caFile, "4"])
         #expect(eventually(within: .seconds(10)) { holder.stderrSoFar.contains("HTTP/1.1 200 OK") })
         let refused = try curl(["--cacert", server.caFile, "https://localhost:\(server.httpsPort)/healthz"])
         #expect(refused.status == 0 && refused.exitCode != 0, "\(source): a second connection must not be served")

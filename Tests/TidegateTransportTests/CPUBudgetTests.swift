@@ -64,20 +64,21 @@ struct CPUBudgetTests {
         #expect(parsed?.quota == expected?.quota && parsed?.period == expected?.period)
     }
 
-    @Test("/proc/self/cgroup: the unified path and the path of the hierarchy with the cpu controller", arguments: [
-        ("0::/kubepods.slice/pod1/cri-abc.scope\n", "/kubepods.slice/pod1/cri-abc.scope", nil),
-        ("0::/\n", "/", nil),
+    @Test("/proc/self/cgroup: the unified path and the path of the v1 hierarchy with the controller", arguments: [
+        ("0::/kubepods.slice/pod1/cri-abc.scope\n", "cpu", "/kubepods.slice/pod1/cri-abc.scope", nil),
+        ("0::/\n", "cpu", "/", nil),
         // Hybrid (v1 controllers, an empty v2 hierarchy).
-        ("12:cpu,cpuacct:/docker/abc\n4:memory:/docker/abc\n0::/docker/abc\n", "/docker/abc", "/docker/abc"),
-        ("3:cpuacct,cpu:/a\n", nil, "/a"),
-        ("5:cpuset:/a\n", nil, nil),          // cpuset is not cpu
-        ("1:name=systemd:/a\n", nil, nil),
-        ("garbage\n\n", nil, nil),
-    ] as [(String, String?, String?)])
-    func membership(text: String, unified: String?, cpu: String?) {
-        let parsed = CgroupFiles.membership(text)
+        ("12:cpu,cpuacct:/docker/abc\n4:memory:/docker/m\n0::/docker/abc\n", "cpu", "/docker/abc", "/docker/abc"),
+        ("12:cpu,cpuacct:/docker/abc\n4:memory:/docker/m\n0::/docker/abc\n", "memory", "/docker/abc", "/docker/m"),
+        ("3:cpuacct,cpu:/a\n", "cpu", nil, "/a"),
+        ("5:cpuset:/a\n", "cpu", nil, nil),          // cpuset is not cpu
+        ("1:name=systemd:/a\n", "cpu", nil, nil),
+        ("garbage\n\n", "memory", nil, nil),
+    ] as [(String, String, String?, String?)])
+    func membership(text: String, controller: String, unified: String?, legacy: String?) {
+        let parsed = CgroupFiles.membership(text, controller: controller)
         #expect(parsed.unified == unified)
-        #expect(parsed.cpu == cpu)
+        #expect(parsed.legacy == legacy)
     }
 
     @Test("/proc/self/mountinfo: the cgroup2 mount and the v1 mount carrying cpu")
@@ -90,9 +91,10 @@ struct CPUBudgetTests {
             33 25 0:29 / /mnt/with\\040space rw - cgroup2 cgroup2 rw
             broken line
             """
-        let found = CgroupFiles.mounts(text, unifiedPath: "/", cpuPath: "/docker/abc")
+        let found = CgroupFiles.mounts(text, controller: "cpu", unifiedPath: "/", legacyPath: "/docker/abc")
         #expect(found.unified == CgroupFiles.Mount(root: "/", mountPoint: "/sys/fs/cgroup"))
-        #expect(found.cpu == CgroupFiles.Mount(root: "/docker/abc", mountPoint: "/sys/fs/cgroup/cpu,cpuacct"))
+        #expect(found.legacy == CgroupFiles.Mount(root: "/docker/abc", mountPoint: "/sys/fs/cgroup/cpu,cpuacct"))
+        #expect(CgroupFiles.mounts(text, controller: "memory", unifiedPath: "/", legacyPath: "/").legacy == nil)
         #expect(CgroupFiles.unescape("/mnt/with\\040space") == "/mnt/with space")
         #expect(CgroupFiles.unescape("/plain") == "/plain")
         #expect(CgroupFiles.unescape("/trailing\\04") == "/trailing\\04")

@@ -1,0 +1,35 @@
+import Testing
+import TidegateServer
+import TidegateTransport
+
+/// What the server lets peers fill follows the memory limit: the body budget and the
+/// connection cap.
+@Suite("Sizing from the memory limit")
+struct MemorySizingTests {
+    static let maxBody = 3_145_728
+
+    @Test("body budget: a quarter of the limit, at most 32 MiB, at least one largest body", arguments: [
+        (nil, 33_554_432),                 // 32 MiB
+        (134_217_728, 33_554_432),         // 128 Mi
+        (67_108_864, 16_777_216),          // 64 Mi: 16 MiB
+        (1_073_741_824, 33_554_432),       // 1 Gi
+        (8_388_608, 3_145_728),            // 8 Mi: a quarter is 2 MiB, but one 3 MiB body must still fit
+    ] as [(Int64?, Int)])
+    func bodyBudget(limit: Int64?, expected: Int) {
+        let memory = limit.map { MemoryLimit(bytes: $0, source: "test") }
+        #expect(ServerConfiguration.defaultBodyBudget(memoryLimit: memory, maxBodyBytes: Self.maxBody) == expected)
+    }
+
+    @Test("connections: what is left after 32 MiB and the body budget, 64 KiB each, between 64 and 10,000", arguments: [
+        (nil, 10_000),
+        (134_217_728, 1_024),      // 128 Mi: (128 - 32 - 32) MiB / 64 KiB
+        (67_108_864, 256),         // 64 Mi: (64 - 32 - 16) MiB / 64 KiB
+        (33_554_432, 64),          // 32 Mi: nothing left, the floor
+        (4_294_967_296, 10_000),   // 4 Gi: the ceiling
+    ] as [(Int64?, Int)])
+    func connections(limit: Int64?, expected: Int) {
+        let memory = limit.map { MemoryLimit(bytes: $0, source: "test") }
+        let budget = ServerConfiguration.defaultBodyBudget(memoryLimit: memory, maxBodyBytes: Self.maxBody)
+        #expect(ServerConfiguration.defaultMaxConnections(memoryLimit: memory, bodyBudget: budget) == expected)
+    }
+}
