@@ -77,6 +77,10 @@ public struct ServerConfiguration: Sendable {
     public static func defaultIdlePoll(_ budget: CPUBudget) -> Duration {
         budget.quotaBinds ? .zero : .microseconds(200)
     }
+    /// Connections the health port may hold, apart from `transport.maxConnections` (which is the
+    /// admission port's alone): peers filling the admission port must not fail kubelet's probes
+    /// and get the pod restarted. Probes and scrapes need a handful.
+    public var healthMaxConnections = 256
     public var shutdownGracePeriod: Duration = .seconds(20)
     /// How often certificate and policy files are polled for changes.
     public var watchInterval: Duration = .seconds(1)
@@ -137,7 +141,10 @@ public final class WebhookServer: Sendable {
                     }
                     return HTTP1ConnectionHandler(responder: admission, limits: limits)
                 },
-                ListenerConfiguration(name: "health", host: configuration.healthHost, port: configuration.healthPort, tls: nil) { _ in
+                ListenerConfiguration(
+                    name: "health", host: configuration.healthHost, port: configuration.healthPort, tls: nil,
+                    maxConnections: configuration.healthMaxConnections
+                ) { _ in
                     HTTP1ConnectionHandler(responder: health, limits: limits)
                 },
             ],

@@ -13,12 +13,16 @@ final class LoopListener: Sendable {
     let name: String
     let tls: ReloadableTLSContext?
     let factory: ConnectionHandlerFactory
+    /// The connection slots this listener's connections take: the server's, or its own.
+    let quota: ConnectionQuota
 
-    init(fd: Int32, name: String, tls: ReloadableTLSContext?, factory: @escaping ConnectionHandlerFactory) {
+    init(fd: Int32, name: String, tls: ReloadableTLSContext?, factory: @escaping ConnectionHandlerFactory,
+         quota: ConnectionQuota) {
         self.fd = fd
         self.name = name
         self.tls = tls
         self.factory = factory
+        self.quota = quota
     }
 }
 
@@ -28,7 +32,6 @@ struct LoopSettings: Sendable {
     var requestReadTimeout: UInt64
     var idleTimeout: UInt64
     var writeTimeout: UInt64
-    var maxConnections: Int
     var maxPendingOutputBytes: Int
     var readBufferSize: Int
     /// Nanoseconds; see `IdlePoll`.
@@ -268,7 +271,7 @@ final class EventLoop: @unchecked Sendable {
                 settings.logger.warning("accept failed", metadata: ["listener": "\(listener.name)", "errno": "\(code)"])
                 return
             }
-            guard settings.metrics.admit(limit: settings.maxConnections) else {
+            guard settings.metrics.admit(listener.quota) else {
                 close(fd)
                 continue
             }
@@ -287,7 +290,7 @@ final class EventLoop: @unchecked Sendable {
                 settings.logger.error("SSL_new failed", metadata: ["reason": "\(drainOpenSSLErrors())"])
                 if let made { SSL_free(made) }
                 close(fd)
-                settings.metrics.connectionClosed()
+                settings.metrics.connectionClosed(listener.quota)
                 return
             }
             SSL_set_accept_state(ssl)
@@ -298,7 +301,7 @@ final class EventLoop: @unchecked Sendable {
             settings.logger.error("epoll_ctl(connection) failed", metadata: ["errno": "\(tg_errno())"])
             if let ssl = connection.ssl { SSL_free(ssl) }
             close(fd)
-            settings.metrics.connectionClosed()
+            settings.metrics.connectionClosed(listener.quota)
             return
         }
         let slot = Int(fd)
@@ -778,7 +781,7 @@ final class EventLoop: @unchecked Sendable {
             connection.ssl = nil
         }
         close(connection.fd)
-        settings.metrics.connectionClosed()
+        settings.metrics.connectionClosed(connection.listener.quota)
         connection.handler?.closed()
         connection.handler = nil
     }

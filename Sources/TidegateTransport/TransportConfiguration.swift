@@ -81,15 +81,20 @@ public struct ListenerConfiguration: Sendable {
     public var tls: ReloadableTLSContext?
     /// Builds the protocol handler for each connection once it is established.
     public var handlerFactory: ConnectionHandlerFactory
+    /// A connection cap of this listener's own, apart from `TransportConfiguration.maxConnections`
+    /// (which the listeners without one share): a listener that must stay reachable when the
+    /// others are full, as kubelet probes must when peers fill the admission port.
+    public var maxConnections: Int?
 
     public init(
-        name: String, host: String, port: Int, tls: ReloadableTLSContext?,
+        name: String, host: String, port: Int, tls: ReloadableTLSContext?, maxConnections: Int? = nil,
         handlerFactory: @escaping ConnectionHandlerFactory
     ) {
         self.name = name
         self.host = host
         self.port = port
         self.tls = tls
+        self.maxConnections = maxConnections
         self.handlerFactory = handlerFactory
     }
 }

@@ -57,19 +57,21 @@ public final class TransportMetrics: Sendable {
             ])
     }
 
-    /// Reserves a connection slot unless `limit` connections are open; false means refuse.
-    func admit(limit: Int) -> Bool {
-        let now = open.add(1, ordering: .relaxed).newValue
-        if now > limit {
-            open.subtract(1, ordering: .relaxed)
+    /// Reserves a slot of `quota` for a new connection; false (counted as rejected) means refuse.
+    func admit(_ quota: ConnectionQuota) -> Bool {
+        guard quota.admit() else {
             rejected.add(1, ordering: .relaxed)
             return false
         }
+        open.add(1, ordering: .relaxed)
         accepted.add(1, ordering: .relaxed)
         return true
     }
 
-    func connectionClosed() { open.subtract(1, ordering: .relaxed) }
+    func connectionClosed(_ quota: ConnectionQuota) {
+        quota.release()
+        open.subtract(1, ordering: .relaxed)
+    }
     func handshakeCompleted(resumed wasResumed: Bool) {
         handshakes.add(1, ordering: .relaxed)
         if wasResumed { resumed.add(1, ordering: .relaxed) }
@@ -83,4 +85,22 @@ public final class TransportMetrics: Sendable {
         }
     }
     func timedOut(phase: String) { timeouts.withLock { $0[phase, default: 0] += 1 } }
+}
+
+/// Open-connection slots shared by the listeners that draw on them.
+final class ConnectionQuota: Sendable {
+    let limit: Int
+    private let open = Atomic<Int>(0)
+
+    init(limit: Int) { self.limit = limit }
+
+    func admit() -> Bool {
+        if open.add(1, ordering: .relaxed).newValue > limit {
+            open.subtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func release() { open.subtract(1, ordering: .relaxed) }
 }

@@ -75,11 +75,18 @@ public final class TransportServer: Sendable {
                 current = .stopped  // until fully started; a failed start cannot be retried
             }
             for listener in listenerConfigurations {
+                if let own = listener.maxConnections, own < 1 {
+                    throw .invalidConfiguration("maxConnections of listener \(listener.name) must be at least 1")
+                }
+            }
+            let shared = ConnectionQuota(limit: configuration.maxConnections)
+            for listener in listenerConfigurations {
                 var code: Int32 = 0
                 let fd = tg_listen(listener.host, Int32(listener.port), Int32(configuration.listenBacklog), &code)
                 guard fd >= 0 else { throw .listenFailed(host: listener.host, port: listener.port, errno: code) }
                 state.listeners.append(
-                    LoopListener(fd: fd, name: listener.name, tls: listener.tls, factory: listener.handlerFactory))
+                    LoopListener(fd: fd, name: listener.name, tls: listener.tls, factory: listener.handlerFactory,
+                                 quota: listener.maxConnections.map { ConnectionQuota(limit: $0) } ?? shared))
                 state.ports[listener.name] = Int(tg_local_port(fd))
             }
             let settings = LoopSettings(
@@ -87,7 +94,6 @@ public final class TransportServer: Sendable {
                 requestReadTimeout: configuration.requestReadTimeout.nanoseconds,
                 idleTimeout: configuration.idleTimeout.nanoseconds,
                 writeTimeout: configuration.writeTimeout.nanoseconds,
-                maxConnections: configuration.maxConnections,
                 maxPendingOutputBytes: configuration.maxPendingOutputBytes,
                 readBufferSize: configuration.readBufferSize,
                 idlePoll: configuration.idlePoll.nanoseconds,

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// `--max-connections` (or TIDEGATE_MAX_CONNECTIONS) caps open connections across both ports:
-/// past it a new connection is closed at once, and the open one keeps working.
+/// `--max-connections` (or TIDEGATE_MAX_CONNECTIONS) caps open connections on the admission port:
+/// past it a new connection is closed at once, the open one keeps working, and the health port
+/// (a cap of its own) still answers probes.
 @Suite("--max-connections")
 struct MaxConnectionsFlagTests {
     /// Opens one TLS connection and keeps it `hold` seconds, asking /healthz on it at the start
@@ -40,6 +41,8 @@ struct MaxConnectionsFlagTests {
         #expect(eventually(within: .seconds(10)) { holder.stderrSoFar.contains("HTTP/1.1 200 OK") })
         let refused = try curl(["--cacert", server.caFile, "https://localhost:\(server.httpsPort)/healthz"])
         #expect(refused.status == 0 && refused.exitCode != 0, "\(source): a second connection must not be served")
+        // The health port has its own cap: probes still get through.
+        #expect(try curl(["http://127.0.0.1:\(server.healthPort)/healthz"]).status == 200, "\(source)")
         let held = holder.wait()
         #expect(held.stdout.split(separator: "\n") == ["HTTP/1.1 200 OK"], "the open connection is still served: \(held.stdout) \(held.stderr)")
         #expect(eventually(within: .seconds(10)) {

@@ -179,4 +179,35 @@ struct ConnectionLimitTests {
         later.send(simpleRequest)
         #expect(later.read(until: "\r\n\r\n").contains("200 OK"))
     }
+
+    @Test("a listener with a cap of its own stays reachable when the shared cap is full, and its own cap holds")
+    func listenerOfItsOwn() throws {
+        let server = try TestServer(configuration: TransportConfiguration(eventLoops: 2, maxConnections: 2), plainMaxConnections: 3)
+        defer { server.stop() }
+        // The TLS listener draws on the shared cap of 2: fill it with two raw connections.
+        var tlsSide: [RawClient] = []
+        for _ in 0..<2 { tlsSide.append(try RawClient(port: server.tlsPort)) }
+        #expect(eventually { server.metrics.openConnections == 2 })
+        let refused = try RawClient(port: server.tlsPort)
+        #expect(refused.readUntilClosed().end == .closedByPeer)
+        // The plain listener still takes its own three, and refuses a fourth.
+        var plainSide: [RawClient] = []
+        for _ in 0..<3 { plainSide.append(try RawClient(port: server.plainPort)) }
+        #expect(eventually { server.metrics.openConnections == 5 })
+        for client in plainSide {
+            client.send(simpleRequest)
+            #expect(client.read(until: "\r\n\r\n").contains("200 OK"))
+        }
+        let fourth = try RawClient(port: server.plainPort)
+        let (bytes, end) = fourth.readUntilClosed()
+        #expect(bytes.isEmpty && end == .closedByPeer)
+        #expect(server.metrics.rejectedConnections == 2)
+        // Slots come back per listener.
+        plainSide.removeAll()
+        tlsSide.removeAll()
+        #expect(eventually { server.metrics.openConnections == 0 })
+        let again = try RawClient(port: server.plainPort)
+        again.send(simpleRequest)
+        #expect(again.read(until: "\r\n\r\n").contains("200 OK"))
+    }
 }

@@ -24,6 +24,7 @@ final class TestServer: @unchecked Sendable {
 
     init(
         configuration: TransportConfiguration = TransportConfiguration(eventLoops: 2),
+        plainMaxConnections: Int? = nil,
         applicationProtocols: [String] = ["h2", "http/1.1"],
         clientAuthentication: (DevCertificates) -> TLSConfiguration.ClientAuthentication = { _ in .none }
     ) throws {
@@ -40,7 +41,9 @@ final class TestServer: @unchecked Sendable {
             configuration: configuration,
             listeners: [
                 ListenerConfiguration(name: "https", host: "::", port: 0, tls: tls) { FixedResponseHandler(info: $0, log: log) },
-                ListenerConfiguration(name: "plain", host: "::", port: 0, tls: nil) { FixedResponseHandler(info: $0, log: log) },
+                ListenerConfiguration(name: "plain", host: "::", port: 0, tls: nil, maxConnections: plainMaxConnections) {
+                    FixedResponseHandler(info: $0, log: log)
+                },
             ],
             logger: logger)
         try server.start()

@@ -43,7 +43,7 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
-    @Option(name: .customLong("max-connections"), help: "Open connections across both ports; past it, new ones are closed at once and open ones keep working. Default: what the cgroup memory limit holds at 64 KiB each after the server's own use and the body budget (128Mi: 1024); 10000 without a limit.")
+    @Option(name: .customLong("max-connections"), help: "Open connections on the admission port (the health port has its own 256, so probes get through); past it, new ones are closed at once and open ones keep working. Default: what the cgroup memory limit holds at 64 KiB each after the server's own use and the body budget (128Mi: 1024); 10000 without a limit.")
     var maxConnections: Int?
 
     @Option(name: .customLong("event-loops"), help: "Event-loop threads. Default: one per CPU the process may use (its CPUs, capped by its cgroup CPU limit, rounded up).")
