@@ -8,7 +8,8 @@ public struct TransportConfiguration: Sendable {
     /// Event loop threads, each with its own epoll instance. Default: one per CPU the process may
     /// use (`CPUBudget`: its CPUs, capped by its cgroup's CPU limit).
     public var eventLoops: Int
-    /// Open connections across all listeners; beyond it new connections are accepted and closed.
+    /// Open connections across the listeners without a cap of their own
+    /// (`ListenerConfiguration.maxConnections`); beyond it new connections are accepted and closed.
     public var maxConnections: Int
     /// From accept to a completed TLS handshake.
     public var handshakeTimeout: Duration

@@ -21,7 +21,7 @@ public final class TransportMetrics: Sendable {
         public var openConnections: Int
         /// Connections accepted and served (not counting those refused by the connection limit).
         public var acceptedConnections: Int
-        /// Connections accepted and closed at once because `maxConnections` was reached.
+        /// Connections accepted and closed at once because their listener's cap was reached.
         public var rejectedConnections: Int
         /// Completed TLS handshakes, and how many of them resumed a session.
         public var completedHandshakes: Int
