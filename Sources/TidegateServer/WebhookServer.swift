@@ -21,14 +21,46 @@ public struct ServerConfiguration: Sendable {
     public var clientCAFile: String?
     /// Nil: the embedded default policy (no reload).
     public var policyFile: String?
+    /// What the process may use, read from its cgroups once, when the configuration is made: the
+    /// defaults of `limits` and `transport` follow it, and the startup line shows it.
+    public let cpuBudget: CPUBudget
+    public let memoryLimit: MemoryLimit?
     /// The codecs' limits, with a body budget shared by every connection, sized from the memory
     /// limit (`defaultBodyBudget`).
-    public var limits: HTTPLimits = {
+    public var limits: HTTPLimits
+    /// The transport's defaults, except what follows from `cpuBudget` and `memoryLimit`: one event
+    /// loop per CPU, a connection cap the memory holds (`defaultMaxConnections`), and loops that
+    /// poll for up to 200 µs after serving before they sleep (adaptive, see `IdlePoll`;
+    /// `defaultIdlePoll`), which saves the wake-up of a halted vCPU for requests that follow one
+    /// another, as the apiserver's do on one connection.
+    public var transport: TransportConfiguration
+    /// Connections the health port may hold, apart from `transport.maxConnections` (which is the
+    /// admission port's alone): peers filling the admission port must not fail kubelet's probes
+    /// and get the pod restarted. Probes and scrapes need a handful.
+    public var healthMaxConnections = 256
+    public var shutdownGracePeriod: Duration = .seconds(20)
+    /// How often certificate and policy files are polled for changes.
+    public var watchInterval: Duration = .seconds(1)
+
+    public init(certificateFile: String, keyFile: String) {
+        self.init(certificateFile: certificateFile, keyFile: keyFile, cpuBudget: .current(), memoryLimit: .current())
+    }
+
+    /// With the defaults sized for `cpuBudget` and `memoryLimit` instead of this process's.
+    public init(certificateFile: String, keyFile: String, cpuBudget: CPUBudget, memoryLimit: MemoryLimit?) {
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+        self.cpuBudget = cpuBudget
+        self.memoryLimit = memoryLimit
         var limits = HTTPLimits()
-        limits.bodyBudget = BodyBudget(
-            capacity: ServerConfiguration.defaultBodyBudget(memoryLimit: MemoryLimit.current(), maxBodyBytes: limits.maxBodyBytes))
-        return limits
-    }()
+        let bodyBudget = Self.defaultBodyBudget(memoryLimit: memoryLimit, maxBodyBytes: limits.maxBodyBytes)
+        limits.bodyBudget = BodyBudget(capacity: bodyBudget)
+        self.limits = limits
+        transport = TransportConfiguration(
+            eventLoops: cpuBudget.eventLoops,
+            maxConnections: Self.defaultMaxConnections(memoryLimit: memoryLimit, bodyBudget: bodyBudget),
+            idlePoll: Self.defaultIdlePoll(cpuBudget))
+    }
 
     // What memory the server may fill: a memory limit (`resources.limits.memory`) is the one
     // resource an attacker can exhaust by opening connections and sending bodies slowly, and
@@ -58,17 +90,7 @@ public struct ServerConfiguration: Sendable {
         let room = memoryLimit.bytes - reservedBytes - Int64(bodyBudget)
         return Int(min(max(room / bytesPerConnection, 64), 10_000))
     }
-    /// The transport's defaults, except that event loops poll for up to 200 µs after serving before
-    /// they sleep (adaptive, see `IdlePoll`; `defaultIdlePoll`): it saves the wake-up of a halted
-    /// vCPU for requests that follow one another, as the apiserver's do on one connection.
-    public var transport: TransportConfiguration = {
-        var transport = TransportConfiguration(idlePoll: ServerConfiguration.defaultIdlePoll(CPUBudget.current()))
-        let memory = MemoryLimit.current()
-        transport.maxConnections = ServerConfiguration.defaultMaxConnections(
-            memoryLimit: memory,
-            bodyBudget: ServerConfiguration.defaultBodyBudget(memoryLimit: memory, maxBodyBytes: HTTPLimits().maxBodyBytes))
-        return transport
-    }()
+
     /// Polling spends CPU to save a wake-up (~40 µs). Under a CPU limit that binds (fewer CPUs of
     /// quota than CPUs to run on) that CPU comes out of the quota: one connection sending back to
     /// back polls through most of each gap, and a loop that spends the quota is throttled until
@@ -76,18 +98,6 @@ public struct ServerConfiguration: Sendable {
     /// `--idle-poll` says so.
     public static func defaultIdlePoll(_ budget: CPUBudget) -> Duration {
         budget.quotaBinds ? .zero : .microseconds(200)
-    }
-    /// Connections the health port may hold, apart from `transport.maxConnections` (which is the
-    /// admission port's alone): peers filling the admission port must not fail kubelet's probes
-    /// and get the pod restarted. Probes and scrapes need a handful.
-    public var healthMaxConnections = 256
-    public var shutdownGracePeriod: Duration = .seconds(20)
-    /// How often certificate and policy files are polled for changes.
-    public var watchInterval: Duration = .seconds(1)
-
-    public init(certificateFile: String, keyFile: String) {
-        self.certificateFile = certificateFile
-        self.keyFile = keyFile
     }
 }
 
@@ -164,12 +174,12 @@ public final class WebhookServer: Sendable {
             "policy": "\(configuration.policyFile ?? "embedded default")",
             "event_loops": .stringConvertible(configuration.transport.eventLoops),
             // What the default loop count follows, so an operator sees why it is what it is.
-            "cpus": "\(CPUBudget.current())",
+            "cpus": "\(configuration.cpuBudget)",
             "idle_poll": "\(Int(configuration.transport.idlePoll / .microseconds(1)))us",
             "max_connections": .stringConvertible(configuration.transport.maxConnections),
             "body_budget_bytes": .stringConvertible(bodyBudget?.capacity ?? 0),
             // What the last two follow.
-            "memory_limit": "\(MemoryLimit.current().map(String.init(describing:)) ?? "none")",
+            "memory_limit": "\(configuration.memoryLimit.map(String.init(describing:)) ?? "none")",
         ])
     }
 

@@ -32,4 +32,21 @@ struct MemorySizingTests {
         let budget = ServerConfiguration.defaultBodyBudget(memoryLimit: memory, maxBodyBytes: Self.maxBody)
         #expect(ServerConfiguration.defaultMaxConnections(memoryLimit: memory, bodyBudget: budget) == expected)
     }
+
+    @Test("a configuration's defaults follow the budget it was made with, read once", arguments: [
+        // The shipped Deployment's limits (500m, 128Mi) on a 16-core node.
+        (CgroupCPULimit(quota: 50_000, period: 100_000, source: "test"), MemoryLimit(bytes: 134_217_728, source: "test"),
+         1, Duration.zero, 1_024, 33_554_432),
+        (nil, nil, 16, Duration.microseconds(200), 10_000, 33_554_432),
+    ] as [(CgroupCPULimit?, MemoryLimit?, Int, Duration, Int, Int)])
+    func configurationDefaults(cpu: CgroupCPULimit?, memory: MemoryLimit?, loops: Int, idlePoll: Duration,
+                               connections: Int, bodyBudget: Int) {
+        let budget = CPUBudget(allowedCPUs: 16, limit: cpu)
+        let configuration = ServerConfiguration(certificateFile: "c", keyFile: "k", cpuBudget: budget, memoryLimit: memory)
+        #expect(configuration.transport.eventLoops == loops)
+        #expect(configuration.transport.idlePoll == idlePoll)
+        #expect(configuration.transport.maxConnections == connections)
+        #expect(configuration.limits.bodyBudget?.capacity == bodyBudget)
+        #expect(configuration.cpuBudget == budget && configuration.memoryLimit == memory)
+    }
 }
