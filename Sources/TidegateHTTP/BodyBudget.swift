@@ -20,6 +20,13 @@ public final class BodyBudget: Sendable {
     /// Body bytes held right now.
     public var bytesInUse: Int { used.load(ordering: .relaxed) }
 
+    /// Extends `reservation` (made on first use) to `total` bytes of this budget; false when that
+    /// many are not left. How the codecs hold a request body's share.
+    public func cover(_ reservation: inout BodyReservation?, total: Int) -> Bool {
+        if reservation == nil { reservation = BodyReservation(self) }
+        return reservation!.cover(total)
+    }
+
     /// Takes `count` bytes of the budget if that many are left.
     func reserve(_ count: Int) -> Bool {
         var current = used.load(ordering: .relaxed)
@@ -44,13 +51,13 @@ public final class BodyReservation: @unchecked Sendable {  // owned by one conne
     let budget: BodyBudget
     private(set) var bytes = 0
 
-    public init(_ budget: BodyBudget) {
+    init(_ budget: BodyBudget) {
         self.budget = budget
     }
 
     /// Extends the reservation to `total` bytes; false (and unchanged) when the budget has not
     /// that much left.
-    public func cover(_ total: Int) -> Bool {
+    func cover(_ total: Int) -> Bool {
         guard total > bytes else { return true }
         guard budget.reserve(total - bytes) else { return false }
         bytes = total

@@ -110,9 +110,7 @@ public struct HTTP1Parser: Sendable {
 
     /// Covers `count` more body bytes from the server-wide budget, when there is one.
     private mutating func reserveBody(_ count: Int) -> Bool {
-        guard let budget = limits.bodyBudget else { return true }
-        if pending.reservation == nil { pending.reservation = BodyReservation(budget) }
-        return pending.reservation!.cover(pending.body.count + count)
+        limits.bodyBudget?.cover(&pending.reservation, total: pending.body.count + count) ?? true
     }
 
     /// Reads up to and including the next LF. A complete line is handled straight from `bytes`

@@ -71,12 +71,9 @@ extension HTTP2ServerSession {
             reject(stream, .connectionBusy, requestComplete: false)
             return
         }
-        if let budget = limits.bodyBudget {
-            if stream.reservation == nil { stream.reservation = BodyReservation(budget) }
-            guard stream.reservation!.cover(stream.body.count + data.count) else {
-                reject(stream, .serverBusy, requestComplete: false)
-                return
-            }
+        if let budget = limits.bodyBudget, !budget.cover(&stream.reservation, total: stream.body.count + data.count) {
+            reject(stream, .serverBusy, requestComplete: false)
+            return
         }
         if stream.body.isEmpty, let declared = stream.declaredLength, declared <= limits.maxBodyBytes {
             stream.body.reserveCapacity(declared)

@@ -1,5 +1,5 @@
 import Testing
-import TidegateHTTP
+@testable import TidegateHTTP
 @testable import TidegateHTTP1
 
 /// A `BodyBudget` caps the request-body bytes buffered across every connection sharing it; a
