@@ -50,13 +50,20 @@ struct MaxConnectionsFlagTests {
         })
     }
 
-    @Test("zero and non-numbers are refused at start", arguments: [(["--max-connections", "0"], [String: String]()), ([], ["TIDEGATE_MAX_CONNECTIONS": "many"])])
-    func invalid(arguments: [String], environment: [String: String]) throws {
+    @Test("zero and non-numbers are refused at start, naming the flag or variable", arguments: [
+        (["--max-connections", "0"], [String: String](), "--max-connections must be at least 1"),
+        ([], ["TIDEGATE_MAX_CONNECTIONS": "many"], "TIDEGATE_MAX_CONNECTIONS must be a whole number"),
+        ([], ["TIDEGATE_MAX_CONNECTIONS": "0"], "TIDEGATE_MAX_CONNECTIONS must be at least 1"),
+        // Ignored before, so a typo silently left the default.
+        ([], ["TIDEGATE_EVENT_LOOPS": "two"], "TIDEGATE_EVENT_LOOPS must be a whole number"),
+        (["--event-loops", "0"], [:], "--event-loops must be at least 1"),
+    ])
+    func invalid(arguments: [String], environment: [String: String], message: String) throws {
         let result = try BackgroundCommand(
             [Paths.binary, "serve", "--dev", "--dev-dir", NSTemporaryDirectory() + "tidegate-maxconn-\(UUID().uuidString)",
              "--listen", "127.0.0.1:0", "--health-listen", "127.0.0.1:0"] + arguments,
             environment: environment).wait()
         #expect(result.status != 0)
-        #expect(result.stderr.contains("max-connections") || result.stderr.contains("MAX_CONNECTIONS"), "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 }

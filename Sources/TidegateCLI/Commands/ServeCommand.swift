@@ -99,15 +99,10 @@ struct ServeCommand: ParsableCommand {
         configuration.healthPort = healthPort
         configuration.clientCAFile = clientCA ?? env["TIDEGATE_CLIENT_CA"]
         configuration.policyFile = policy ?? env["TIDEGATE_POLICY"]
-        if let limit = try maxConnections ?? env["TIDEGATE_MAX_CONNECTIONS"].map({ text throws(CLIError) -> Int in
-            guard let value = Int(text) else { throw CLIError("TIDEGATE_MAX_CONNECTIONS must be a whole number, not \"\(text)\"") }
-            return value
-        }) {
-            guard limit > 0 else { throw CLIError("--max-connections must be at least 1") }
+        if let limit = try env.count(maxConnections, flag: "--max-connections", variable: "TIDEGATE_MAX_CONNECTIONS") {
             configuration.transport.maxConnections = limit
         }
-        if let loops = eventLoops ?? env["TIDEGATE_EVENT_LOOPS"].flatMap(Int.init) {
-            guard loops > 0 else { throw CLIError("--event-loops must be at least 1") }
+        if let loops = try env.count(eventLoops, flag: "--event-loops", variable: "TIDEGATE_EVENT_LOOPS") {
             configuration.transport.eventLoops = loops
         }
         if let idlePoll { configuration.transport.idlePoll = idlePoll }
@@ -171,5 +166,22 @@ struct Environment {
     subscript(name: String) -> String? {
         guard let v = values[name], !v.isEmpty else { return nil }
         return v
+    }
+
+    /// A count of at least 1 from `flagValue`, else from the environment `variable`; nil when
+    /// neither is given. A bad value names where it came from rather than being ignored.
+    func count(_ flagValue: Int?, flag: String, variable: String) throws(CLIError) -> Int? {
+        let value: Int
+        let source: String
+        if let flagValue {
+            (value, source) = (flagValue, flag)
+        } else if let text = self[variable] {
+            guard let parsed = Int(text) else { throw CLIError("\(variable) must be a whole number, not \"\(text)\"") }
+            (value, source) = (parsed, variable)
+        } else {
+            return nil
+        }
+        guard value >= 1 else { throw CLIError("\(source) must be at least 1, not \(value)") }
+        return value
     }
 }
