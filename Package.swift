@@ -56,7 +56,7 @@ let package = Package(
         // MARK: Server
         .target(name: "TidegateHTTP", dependencies: ["TidegateJSON", "CTidegateSystem"], swiftSettings: strict),
         .target(name: "TidegateHTTP1", dependencies: ["TidegateHTTP", "TidegateJSON"], swiftSettings: strict),
-        .target(name: "TidegateHTTP2", dependencies: ["TidegateHTTP", "CNGHTTP2"], swiftSettings: strict),
+        .target(name: "TidegateHTTP2", dependencies: ["TidegateHTTP", "CNGHTTP2", "CTidegateSystem"], swiftSettings: strict),
         .target(
             name: "TidegateTransport",
             dependencies: ["CTidegateSystem", "COpenSSL", .product(name: "Logging", package: "swift-log")],
@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "TidegateAdmissionTests", dependencies: ["TidegateAdmission", "TidegatePolicy", "TidegateJSON", "TidegateConfig"]),
         .testTarget(name: "TidegateConfigTests", dependencies: ["TidegateConfig", "TidegatePolicy", "TidegateJSON"]),
         .testTarget(name: "TidegateHTTP1Tests", dependencies: ["TidegateTestSupport", "TidegateHTTP1", "TidegateHTTP"]),
-        .testTarget(name: "TidegateHTTP2Tests", dependencies: ["TidegateTestSupport", "TidegateHTTP2", "TidegateHTTP", "CNGHTTP2"]),
+        .testTarget(name: "TidegateHTTP2Tests", dependencies: ["TidegateTestSupport", "TidegateHTTP2", "TidegateHTTP", "CNGHTTP2", "CTidegateSystem"]),
         .testTarget(name: "TidegateTransportTests", dependencies: ["TidegateTransport", "COpenSSL", "CTidegateSystem"]),
         .testTarget(
             name: "TidegateServerTests",

@@ -1,4 +1,5 @@
 import CNGHTTP2
+import CTidegateSystem
 import TidegateHTTP
 
 /// The server side of one HTTP/2 connection, bytes in and bytes out.
@@ -274,8 +275,13 @@ public final class HTTP2ServerSession {
         // Our own counter answers a reset flood first; this token bucket is the backstop.
         nghttp2_option_set_stream_reset_rate_limit(option, UInt64(tuning.prematureResetAllowance) * 4, 100)
 
+        // nghttp2 copies the allocator; its frame buffer is what an idle connection costs most.
+        var allocator = nghttp2_mem(
+            mem_user_data: nil, malloc: tg_paged_malloc, free: tg_paged_free, calloc: tg_paged_calloc,
+            realloc: tg_paged_realloc)
         var created: OpaquePointer?
-        let rv = nghttp2_session_server_new2(&created, callbacks, Unmanaged.passUnretained(self).toOpaque(), option)
+        let rv = nghttp2_session_server_new3(
+            &created, callbacks, Unmanaged.passUnretained(self).toOpaque(), option, &allocator)
         guard rv == 0, let created else { throw HTTP2SessionError(libraryCode: rv, while: "creating the session") }
         session = created
 

@@ -66,7 +66,7 @@ public struct ServerConfiguration: Sendable {
     // resource an attacker can exhaust by opening connections and sending bodies slowly, and
     // an out-of-memory kill of the webhook blocks every admission its failurePolicy covers.
     // Measured: ~30 MB resident under load (so 32 MiB are set aside), an idle HTTP/2
-    // connection ~37 KB, one mid-handshake more (OpenSSL's record buffers): 64 KiB each.
+    // connection ~28 KB, one mid-handshake more (OpenSSL's record buffers): 64 KiB each.
 
     /// The server's own resident memory under load, set aside before sizing what peers can fill.
     static let reservedBytes: Int64 = 32 << 20

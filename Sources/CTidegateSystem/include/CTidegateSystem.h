@@ -77,5 +77,16 @@ static inline uint64_t tg_add_saturating(uint64_t a, uint64_t b) {
     uint64_t sum;
     return __builtin_add_overflow(a, b, &sum) ? UINT64_MAX : sum;
 }
+
+// An allocator with malloc's contract in nghttp2_mem's shape (`context` unused), except that
+// blocks of TG_PAGED_THRESHOLD bytes or more are mappings of their own, whose untouched pages
+// stay off the resident set (see paged_alloc.c). A block must go back through tg_paged_free.
+enum { TG_PAGED_THRESHOLD = 16384 };
+void *tg_paged_malloc(size_t size, void *context);
+void *tg_paged_calloc(size_t count, size_t size, void *context);
+void *tg_paged_realloc(void *ptr, size_t size, void *context);
+void tg_paged_free(void *ptr, void *context);
+/// The bytes usable at `ptr` (at least what was asked for).
+size_t tg_paged_usable_size(const void *ptr);
 int tg_errno(void);
 #endif
