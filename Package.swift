@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "TidegateServerTests",
             dependencies: ["TidegateServer", "TidegateTransport", "TidegateHTTP", "TidegateAdmission", "TidegateConfig", "TidegatePolicy"]),
-        .testTarget(name: "TidegateCLITests", dependencies: ["TidegateJSON"]),
+        .testTarget(name: "TidegateCLITests", dependencies: ["TidegateJSON", "TidegateCLI"]),
         .testTarget(
             name: "TidegateConformanceTests",
             dependencies: ["TidegateConfig", "TidegateAdmission", "TidegatePolicy", "TidegateJSON"]),

@@ -26,7 +26,7 @@ extension HTTP2ServerSession {
             switch rejection {
             case .headersTooLarge:
                 .jsonError(431, "request header section exceeds \(limits.maxHeaderBytes) bytes or \(limits.maxHeaderCount) fields")
-            case .bodyTooLarge: .jsonError(413, "request body exceeds \(limits.maxBodyBytes) bytes")
+            case .bodyTooLarge: .jsonError(413, "request body larger than \(limits.maxBodyBytes) bytes")
             case .connectionBusy: .jsonError(503, "too many request bytes in flight on this connection")
             case .serverBusy: .jsonError(503, "too many request body bytes in flight across the server; retry")
             }

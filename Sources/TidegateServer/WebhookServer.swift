@@ -62,6 +62,16 @@ public struct ServerConfiguration: Sendable {
             idlePoll: Self.defaultIdlePoll(cpuBudget))
     }
 
+    /// Sets the largest request body and the body budget; what is not given keeps following the
+    /// memory limit (the budget its default for the new largest body). The connection cap goes
+    /// back to its default for the new budget, so set `transport.maxConnections` after this.
+    public mutating func setBodyLimits(maxBodyBytes: Int?, bodyBudget: Int?) {
+        if let maxBodyBytes { limits.maxBodyBytes = maxBodyBytes }
+        let budget = bodyBudget ?? Self.defaultBodyBudget(memoryLimit: memoryLimit, maxBodyBytes: limits.maxBodyBytes)
+        limits.bodyBudget = BodyBudget(capacity: budget)
+        transport.maxConnections = Self.defaultMaxConnections(memoryLimit: memoryLimit, bodyBudget: budget)
+    }
+
     // What memory the server may fill: a memory limit (`resources.limits.memory`) is the one
     // resource an attacker can exhaust by opening connections and sending bodies slowly, and
     // an out-of-memory kill of the webhook blocks every admission its failurePolicy covers.
@@ -176,6 +186,7 @@ public final class WebhookServer: Sendable {
             // What the default loop count follows, so an operator sees why it is what it is.
             "cpus": "\(configuration.cpuBudget)",
             "idle_poll": "\(Int(configuration.transport.idlePoll / .microseconds(1)))us",
+            "max_body_bytes": .stringConvertible(configuration.limits.maxBodyBytes),
             "max_connections": .stringConvertible(configuration.transport.maxConnections),
             "body_budget_bytes": .stringConvertible(bodyBudget?.capacity ?? 0),
             // What the last two follow.

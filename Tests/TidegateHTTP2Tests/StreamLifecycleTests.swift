@@ -14,7 +14,7 @@ struct StreamLifecycleTests {
         try exchange(client, server)
         #expect(client.streams[id]?.status == 413)
         let message = String(decoding: client.streams[id]?.body ?? [], as: UTF8.self)
-        #expect(message.contains("exceeds"))
+        #expect(message.contains("request body larger than \(limit) bytes"), "the same words as HTTP/1.1")
         #expect(server.peakBufferedBodyBytes <= limit)
         #expect(server.bufferedBodyBytes == 0 && server.openStreamCount == 0)
         let next = client.request("GET", "/after")

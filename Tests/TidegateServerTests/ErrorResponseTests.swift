@@ -92,7 +92,7 @@ struct ErrorResponseTests {
         let status = try #require(index(":status: 413"), "no 413: \(result.stdout.suffix(2000))")
         let data = try #require(index("recv DATA frame"), "the 413 had no body")
         #expect(lines[data].contains("flags=0x01"), "the body must end the stream")
-        #expect(result.stdout.contains("\"error\":\"request body exceeds"))
+        #expect(result.stdout.contains("\"error\":\"request body larger than 3145728 bytes"))
         if let reset = index("recv RST_STREAM frame") {
             #expect(status < data && data < reset, "RST_STREAM came before the response was complete")
             #expect(lines[reset + 1].contains("NO_ERROR"))

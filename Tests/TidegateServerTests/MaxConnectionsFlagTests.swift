@@ -59,10 +59,7 @@ struct MaxConnectionsFlagTests {
         (["--event-loops", "0"], [:], "--event-loops must be at least 1"),
     ])
     func invalid(arguments: [String], environment: [String: String], message: String) throws {
-        let result = try BackgroundCommand(
-            [Paths.binary, "serve", "--dev", "--dev-dir", NSTemporaryDirectory() + "tidegate-maxconn-\(UUID().uuidString)",
-             "--listen", "127.0.0.1:0", "--health-listen", "127.0.0.1:0"] + arguments,
-            environment: environment).wait()
+        let result = try BinaryServer.refusedStart(arguments, environment: environment)
         #expect(result.status != 0)
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }

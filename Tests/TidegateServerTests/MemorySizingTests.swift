@@ -49,4 +49,37 @@ struct MemorySizingTests {
         #expect(configuration.limits.bodyBudget?.capacity == bodyBudget)
         #expect(configuration.cpuBudget == budget && configuration.memoryLimit == memory)
     }
+
+    struct BodyLimits: CustomTestStringConvertible, Sendable {
+        var name: String
+        var memory: Int64?
+        var maxBody: Int?
+        var budget: Int?
+        var expected: (maxBody: Int, budget: Int, connections: Int)
+        var testDescription: String { name }
+    }
+
+    @Test(arguments: [
+        BodyLimits(name: "nothing given keeps the defaults", memory: 134_217_728, maxBody: nil, budget: nil,
+                   expected: (3_145_728, 33_554_432, 1_024)),
+        BodyLimits(name: "a larger body under the 32 MiB budget leaves the budget and the cap", memory: 134_217_728,
+                   maxBody: 8 << 20, budget: nil, expected: (8 << 20, 33_554_432, 1_024)),
+        BodyLimits(name: "a body larger than the default budget becomes the budget, and the cap shrinks",
+                   memory: 134_217_728, maxBody: 40 << 20, budget: nil, expected: (40 << 20, 40 << 20, 896)),
+        BodyLimits(name: "a smaller body under a small limit: the budget is a quarter again, no longer held up by 3 MiB",
+                   memory: 8_388_608, maxBody: 1 << 20, budget: nil, expected: (1 << 20, 2 << 20, 64)),
+        BodyLimits(name: "a budget given wins, and the cap is what is left beside it", memory: 134_217_728,
+                   maxBody: nil, budget: 64 << 20, expected: (3_145_728, 64 << 20, 512)),
+        BodyLimits(name: "without a memory limit the cap stays at 10,000", memory: nil, maxBody: 16 << 20,
+                   budget: 128 << 20, expected: (16 << 20, 128 << 20, 10_000)),
+    ])
+    func bodyLimitsGiven(_ case_: BodyLimits) {
+        var configuration = ServerConfiguration(
+            certificateFile: "c", keyFile: "k", cpuBudget: CPUBudget(allowedCPUs: 2, limit: nil),
+            memoryLimit: case_.memory.map { MemoryLimit(bytes: $0, source: "test") })
+        configuration.setBodyLimits(maxBodyBytes: case_.maxBody, bodyBudget: case_.budget)
+        #expect(configuration.limits.maxBodyBytes == case_.expected.maxBody)
+        #expect(configuration.limits.bodyBudget?.capacity == case_.expected.budget)
+        #expect(configuration.transport.maxConnections == case_.expected.connections)
+    }
 }

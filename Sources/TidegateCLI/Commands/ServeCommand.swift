@@ -13,7 +13,7 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Serve the admission webhook over HTTPS (HTTP/1.1 and HTTP/2).",
         discussion: """
-            Admission endpoints (TLS only): POST /validate, POST /mutate. Health and metrics on both ports: GET /healthz, /readyz, /metrics. Every option can also come from the environment: TIDEGATE_LISTEN, TIDEGATE_TLS_CERT, TIDEGATE_TLS_KEY, TIDEGATE_POLICY, TIDEGATE_HEALTH_LISTEN, TIDEGATE_CLIENT_CA, TIDEGATE_DEV, TIDEGATE_LOG_LEVEL, TIDEGATE_EVENT_LOOPS, TIDEGATE_IDLE_POLL, TIDEGATE_MAX_CONNECTIONS. Certificate and policy files are reloaded when they change (and on SIGHUP); SIGTERM drains and exits 0.
+            Admission endpoints (TLS only): POST /validate, POST /mutate. Health and metrics on both ports: GET /healthz, /readyz, /metrics. Every option can also come from the environment: TIDEGATE_LISTEN, TIDEGATE_TLS_CERT, TIDEGATE_TLS_KEY, TIDEGATE_POLICY, TIDEGATE_HEALTH_LISTEN, TIDEGATE_CLIENT_CA, TIDEGATE_DEV, TIDEGATE_LOG_LEVEL, TIDEGATE_EVENT_LOOPS, TIDEGATE_IDLE_POLL, TIDEGATE_MAX_CONNECTIONS, TIDEGATE_MAX_BODY, TIDEGATE_BODY_BUDGET. Certificate and policy files are reloaded when they change (and on SIGHUP); SIGTERM drains and exits 0.
             """)
 
     @Option(name: .long, help: ArgumentHelp("Admission (TLS) address. Default 0.0.0.0:8443.", valueName: "ADDR:PORT"))
@@ -45,6 +45,21 @@ struct ServeCommand: ParsableCommand {
 
     @Option(name: .customLong("max-connections"), help: "Open connections on the admission port (the health port has its own 256, so probes get through); past it, new ones are closed at once and open ones keep working. Default: what the cgroup memory limit holds at 64 KiB each after the server's own use and the body budget (128Mi: 1024); 10000 without a limit.")
     var maxConnections: Int?
+
+    @Option(
+        name: .customLong("max-body"),
+        help: ArgumentHelp(
+            "Largest request body; a larger one gets 413 without the rest being read. Default 3Mi.",
+            discussion: "Sizes are bytes or Kubernetes quantities (512Ki, 3Mi, 1Gi; k, M, G are powers of ten). An UPDATE review carries the object twice (object and oldObject): raise this for very large pods rather than have the apiserver's call fail.",
+            valueName: "SIZE"))
+    var maxBody: String?
+
+    @Option(
+        name: .customLong("body-budget"),
+        help: ArgumentHelp(
+            "Request bodies buffered at once across all connections; past it, 503. At least --max-body. Default: a quarter of the cgroup memory limit, at most 32Mi (and at least --max-body).",
+            valueName: "SIZE"))
+    var bodyBudget: String?
 
     @Option(name: .customLong("event-loops"), help: "Event-loop threads. Default: one per CPU the process may use (its CPUs, capped by its cgroup CPU limit, rounded up).")
     var eventLoops: Int?
@@ -99,6 +114,18 @@ struct ServeCommand: ParsableCommand {
         configuration.healthPort = healthPort
         configuration.clientCAFile = clientCA ?? env["TIDEGATE_CLIENT_CA"]
         configuration.policyFile = policy ?? env["TIDEGATE_POLICY"]
+        // Before the connection cap: its default follows the body budget.
+        let maxBodyBytes = try env.size(maxBody, flag: "--max-body", variable: "TIDEGATE_MAX_BODY", within: Self.bodySizes)
+        let budgetBytes = try env.size(bodyBudget, flag: "--body-budget", variable: "TIDEGATE_BODY_BUDGET", within: Self.bodySizes)
+        if let budgetBytes {
+            let largest = maxBodyBytes ?? configuration.limits.maxBodyBytes
+            guard budgetBytes >= largest else {
+                throw CLIError("the body budget (\(ByteQuantity.describe(budgetBytes))) is smaller than the largest body (\(ByteQuantity.describe(largest))): a body that size could never be accepted")
+            }
+        }
+        if maxBodyBytes != nil || budgetBytes != nil {
+            configuration.setBodyLimits(maxBodyBytes: maxBodyBytes, bodyBudget: budgetBytes)
+        }
         if let limit = try env.count(maxConnections, flag: "--max-connections", variable: "TIDEGATE_MAX_CONNECTIONS") {
             configuration.transport.maxConnections = limit
         }
@@ -118,6 +145,10 @@ struct ServeCommand: ParsableCommand {
             throw CLIError("\(error)")
         }
     }
+
+    /// Sizes `--max-body` and `--body-budget` accept: from one small review to what no pod
+    /// needs (etcd stores objects of at most 1.5 MiB by default).
+    static let bodySizes = 1024...(1 << 30)
 
     /// `--idle-poll`: a Go duration from 0 (`0`, `0s`, `0us` ...) to 1 ms.
     static func parseIdlePoll(_ text: String, source: String) throws -> Duration {
@@ -183,5 +214,18 @@ struct Environment {
         }
         guard value >= 1 else { throw CLIError("\(source) must be at least 1, not \(value)") }
         return value
+    }
+
+    /// A size in bytes (`ByteQuantity`) from `flagValue`, else from the environment `variable`;
+    /// nil when neither is given. A bad value names where it came from.
+    func size(_ flagValue: String?, flag: String, variable: String, within range: ClosedRange<Int>) throws(CLIError) -> Int? {
+        guard let (text, source) = flagValue.map({ ($0, flag) }) ?? self[variable].map({ ($0, variable) }) else { return nil }
+        guard let bytes = ByteQuantity.parse(text) else {
+            throw CLIError("\(source) \(text): expected a size in bytes, such as 3145728 or 3Mi (suffixes Ki, Mi, Gi, k, M, G)")
+        }
+        guard range.contains(bytes) else {
+            throw CLIError("\(source) \(text): expected from \(ByteQuantity.describe(range.lowerBound)) to \(ByteQuantity.describe(range.upperBound))")
+        }
+        return bytes
     }
 }

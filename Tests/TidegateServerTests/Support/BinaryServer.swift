@@ -68,4 +68,13 @@ final class BinaryServer: @unchecked Sendable {
         if command.process.isRunning { Glibc.kill(pid, SIGKILL) }
         _ = command.wait()
     }
+
+    /// Runs `tidegate serve --dev` with `arguments` that must stop it before it serves, and
+    /// returns how it ended (status and the message on stderr).
+    static func refusedStart(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        try BackgroundCommand(
+            [Paths.binary, "serve", "--dev", "--dev-dir", NSTemporaryDirectory() + "tidegate-refused-\(UUID().uuidString)",
+             "--listen", "127.0.0.1:0", "--health-listen", "127.0.0.1:0"] + arguments,
+            environment: environment).wait()
+    }
 }
