@@ -25,6 +25,9 @@ static inline void *payload(void *block, size_t mapped) {
 
 static inline size_t mapped_length(void *ptr) { return *(size_t *)((char *)ptr - HEADER); }
 
+// Sizes whose header and page rounding would overflow size_t.
+static inline int too_large(size_t size) { return size > SIZE_MAX - HEADER - 65536; }
+
 static void *map_block(size_t size) {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t length = (size + HEADER + page - 1) / page * page;
@@ -34,7 +37,7 @@ static void *map_block(size_t size) {
 
 void *tg_paged_malloc(size_t size, void *context) {
     (void)context;
-    if (size > SIZE_MAX - HEADER - 65536) return NULL;
+    if (too_large(size)) return NULL;
     if (size >= TG_PAGED_THRESHOLD) return map_block(size);
     void *block = malloc(size + HEADER);
     return block ? payload(block, 0) : NULL;
@@ -43,7 +46,7 @@ void *tg_paged_malloc(size_t size, void *context) {
 void *tg_paged_calloc(size_t count, size_t size, void *context) {
     (void)context;
     size_t total;
-    if (__builtin_mul_overflow(count, size, &total) || total > SIZE_MAX - HEADER - 65536) return NULL;
+    if (__builtin_mul_overflow(count, size, &total) || too_large(total)) return NULL;
     if (total >= TG_PAGED_THRESHOLD) return map_block(total);  // fresh mappings read as zero
     void *block = calloc(1, total + HEADER);
     return block ? payload(block, 0) : NULL;
@@ -66,7 +69,7 @@ size_t tg_paged_usable_size(const void *ptr) {
 void *tg_paged_realloc(void *ptr, size_t size, void *context) {
     if (ptr == NULL) return tg_paged_malloc(size, context);
     if (size == 0) { tg_paged_free(ptr, context); return NULL; }
-    if (size > SIZE_MAX - HEADER - 65536) return NULL;
+    if (too_large(size)) return NULL;
     if (mapped_length(ptr) == 0 && size < TG_PAGED_THRESHOLD) {
         void *block = realloc((char *)ptr - HEADER, size + HEADER);
         return block ? payload(block, 0) : NULL;

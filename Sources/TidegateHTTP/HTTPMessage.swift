@@ -176,4 +176,9 @@ public struct HTTPLimits: Sendable {
     public var bodyBudget: BodyBudget?
 
     public init() {}
+
+    /// The reason a body over `maxBodyBytes` is refused with (413), the same over both protocols.
+    public var bodyTooLargeReason: String { "request body larger than \(maxBodyBytes) bytes" }
+    /// The reason a body past the server-wide `bodyBudget` is refused with (503, retryable).
+    public static let bodyBudgetSpentReason = "too many request body bytes in flight across the server; retry"
 }

@@ -126,7 +126,7 @@ extension HTTP1Parser {
             return HTTP1Error(status: 417, reason: "only the 100-continue expectation is supported")
         }
         if let length = pending.contentLength, length > limits.maxBodyBytes {
-            return .bodyTooLarge(limits.maxBodyBytes)
+            return .bodyTooLarge(limits)
         }
         let length: Int
         if pending.chunked {
@@ -176,7 +176,7 @@ extension HTTP1Parser {
         if size == 0 {
             state = .trailers
         } else if size > limits.maxBodyBytes - pending.body.count {
-            return .bodyTooLarge(limits.maxBodyBytes)
+            return .bodyTooLarge(limits)
         } else {
             state = .chunkData(remaining: size)
         }
@@ -185,7 +185,7 @@ extension HTTP1Parser {
 }
 
 extension HTTP1Error {
-    static func bodyTooLarge(_ limit: Int) -> HTTP1Error {
-        HTTP1Error(status: 413, reason: "request body larger than \(limit) bytes")
+    static func bodyTooLarge(_ limits: HTTPLimits) -> HTTP1Error {
+        HTTP1Error(status: 413, reason: limits.bodyTooLargeReason)
     }
 }

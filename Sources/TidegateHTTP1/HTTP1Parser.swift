@@ -228,5 +228,5 @@ public struct HTTP1Parser: Sendable {
 extension HTTP1Error {
     static let headerSectionTooLarge = HTTP1Error(status: 431, reason: "header section too large")
     /// The server-wide `BodyBudget` is spent: retryable, unlike 413.
-    static let bodyBudgetSpent = HTTP1Error(status: 503, reason: "too many request body bytes in flight across the server; retry")
+    static let bodyBudgetSpent = HTTP1Error(status: 503, reason: HTTPLimits.bodyBudgetSpentReason)
 }

@@ -26,9 +26,9 @@ extension HTTP2ServerSession {
             switch rejection {
             case .headersTooLarge:
                 .jsonError(431, "request header section exceeds \(limits.maxHeaderBytes) bytes or \(limits.maxHeaderCount) fields")
-            case .bodyTooLarge: .jsonError(413, "request body larger than \(limits.maxBodyBytes) bytes")
+            case .bodyTooLarge: .jsonError(413, limits.bodyTooLargeReason)
             case .connectionBusy: .jsonError(503, "too many request bytes in flight on this connection")
-            case .serverBusy: .jsonError(503, "too many request body bytes in flight across the server; retry")
+            case .serverBusy: .jsonError(503, HTTPLimits.bodyBudgetSpentReason)
             }
         releaseBody(of: stream)
         respond(stream, response, requestComplete: requestComplete)

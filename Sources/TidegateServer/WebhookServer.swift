@@ -65,9 +65,13 @@ public struct ServerConfiguration: Sendable {
     /// Sets the largest request body and the body budget; what is not given keeps following the
     /// memory limit (the budget its default for the new largest body). The connection cap goes
     /// back to its default for the new budget, so set `transport.maxConnections` after this.
-    public mutating func setBodyLimits(maxBodyBytes: Int?, bodyBudget: Int?) {
-        if let maxBodyBytes { limits.maxBodyBytes = maxBodyBytes }
-        let budget = bodyBudget ?? Self.defaultBodyBudget(memoryLimit: memoryLimit, maxBodyBytes: limits.maxBodyBytes)
+    /// A budget below the largest body is refused (nothing changes): such a body could never be
+    /// accepted.
+    public mutating func setBodyLimits(maxBodyBytes: Int?, bodyBudget: Int?) throws(BodyLimitsError) {
+        let largest = maxBodyBytes ?? limits.maxBodyBytes
+        let budget = bodyBudget ?? Self.defaultBodyBudget(memoryLimit: memoryLimit, maxBodyBytes: largest)
+        guard budget >= largest else { throw BodyLimitsError(bodyBudget: budget, maxBodyBytes: largest) }
+        limits.maxBodyBytes = largest
         limits.bodyBudget = BodyBudget(capacity: budget)
         transport.maxConnections = Self.defaultMaxConnections(memoryLimit: memoryLimit, bodyBudget: budget)
     }
@@ -109,6 +113,12 @@ public struct ServerConfiguration: Sendable {
     public static func defaultIdlePoll(_ budget: CPUBudget) -> Duration {
         budget.quotaBinds ? .zero : .microseconds(200)
     }
+}
+
+/// A body budget smaller than the largest allowed body (`ServerConfiguration.setBodyLimits`).
+public struct BodyLimitsError: Error, Sendable, Equatable {
+    public let bodyBudget: Int
+    public let maxBodyBytes: Int
 }
 
 /// The webhook server: TLS admission port and plain health port on shared event loops, with

@@ -73,13 +73,32 @@ struct MemorySizingTests {
         BodyLimits(name: "without a memory limit the cap stays at 10,000", memory: nil, maxBody: 16 << 20,
                    budget: 128 << 20, expected: (16 << 20, 128 << 20, 10_000)),
     ])
-    func bodyLimitsGiven(_ case_: BodyLimits) {
+    func bodyLimitsGiven(_ case_: BodyLimits) throws {
         var configuration = ServerConfiguration(
             certificateFile: "c", keyFile: "k", cpuBudget: CPUBudget(allowedCPUs: 2, limit: nil),
             memoryLimit: case_.memory.map { MemoryLimit(bytes: $0, source: "test") })
-        configuration.setBodyLimits(maxBodyBytes: case_.maxBody, bodyBudget: case_.budget)
+        try configuration.setBodyLimits(maxBodyBytes: case_.maxBody, bodyBudget: case_.budget)
         #expect(configuration.limits.maxBodyBytes == case_.expected.maxBody)
         #expect(configuration.limits.bodyBudget?.capacity == case_.expected.budget)
         #expect(configuration.transport.maxConnections == case_.expected.connections)
+    }
+
+    @Test("a budget below the largest body is refused and changes nothing", arguments: [
+        (nil, 1 << 20, 3_145_728),       // below the default 3 MiB body
+        (16 << 20, 8 << 20, 16 << 20),   // below the body given with it
+    ] as [(Int?, Int, Int)])
+    func budgetBelowLargestBody(maxBody: Int?, budget: Int, largest: Int) {
+        var configuration = ServerConfiguration(
+            certificateFile: "c", keyFile: "k", cpuBudget: CPUBudget(allowedCPUs: 2, limit: nil),
+            memoryLimit: MemoryLimit(bytes: 134_217_728, source: "test"))
+        do {
+            try configuration.setBodyLimits(maxBodyBytes: maxBody, bodyBudget: budget)
+            Issue.record("a budget below the largest body was accepted")
+        } catch {
+            #expect(error.bodyBudget == budget && error.maxBodyBytes == largest)
+        }
+        #expect(configuration.limits.maxBodyBytes == 3_145_728)
+        #expect(configuration.limits.bodyBudget?.capacity == 33_554_432)
+        #expect(configuration.transport.maxConnections == 1_024)
     }
 }

@@ -117,14 +117,12 @@ struct ServeCommand: ParsableCommand {
         // Before the connection cap: its default follows the body budget.
         let maxBodyBytes = try env.size(maxBody, flag: "--max-body", variable: "TIDEGATE_MAX_BODY", within: Self.bodySizes)
         let budgetBytes = try env.size(bodyBudget, flag: "--body-budget", variable: "TIDEGATE_BODY_BUDGET", within: Self.bodySizes)
-        if let budgetBytes {
-            let largest = maxBodyBytes ?? configuration.limits.maxBodyBytes
-            guard budgetBytes >= largest else {
-                throw CLIError("the body budget (\(ByteQuantity.describe(budgetBytes))) is smaller than the largest body (\(ByteQuantity.describe(largest))): a body that size could never be accepted")
-            }
-        }
         if maxBodyBytes != nil || budgetBytes != nil {
-            configuration.setBodyLimits(maxBodyBytes: maxBodyBytes, bodyBudget: budgetBytes)
+            do {
+                try configuration.setBodyLimits(maxBodyBytes: maxBodyBytes, bodyBudget: budgetBytes)
+            } catch {
+                throw CLIError("the body budget (\(ByteQuantity.describe(error.bodyBudget))) is smaller than the largest body (\(ByteQuantity.describe(error.maxBodyBytes))): a body that size could never be accepted")
+            }
         }
         if let limit = try env.count(maxConnections, flag: "--max-connections", variable: "TIDEGATE_MAX_CONNECTIONS") {
             configuration.transport.maxConnections = limit
